@@ -1,0 +1,240 @@
+import { randomInt } from 'node:crypto';
+import { InvalidArgumentError, InvalidFileIdError } from './errors.js';
+import { EXT_NAME_SIZE, GROUP_NAME_SIZE } from './protocol/constants.js';
+
+/*
+ * File id = `<group>/<remote filename>`, split at the first `/`.
+ * Remote filename of a normal file, 44 chars (FDFS_NORMAL_LOGIC_FILENAME_LENGTH):
+ *
+ *   M00/0A/1F/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin
+ *   │   │  │  └ 27 chars: base64 (A-Z a-z 0-9 - _, no padding) of 20 bytes, then the 7-char ext part
+ *   │   │  └ sub dir low, 2 upper hex          ((6 - len(ext)) random digits, '.', ext; no ext: 7 digits)
+ *   │   └ sub dir high, 2 upper hex
+ *   └ 'M' + store path index, 2 upper hex
+ *
+ * The 20 bytes (storage/storage_service.c 1964-2032):
+ *    0  source: IPv4 octets a.b.c.d, or a numeric storage id (read little-endian, ≤ 2^24-1)
+ *    4  create timestamp  int32 BE
+ *    8  size field        int64 BE: high word 0x80000000 | 23 random bits, low word the size;
+ *                         appender: | bit 58 and size 0; trunk: | bit 59; ≥ 4 GiB: the plain size
+ *   16  crc32             int32 BE (zlib CRC-32 of the content)
+ * A slave file is its master's name without `.ext`, plus a prefix and an ext (length > 44);
+ * a trunk file has 16 more base64 chars after the 27 (60 chars).
+ */
+
+/** FDFS_NORMAL_LOGIC_FILENAME_LENGTH */
+export const NORMAL_FILENAME_LENGTH = 44;
+/** FDFS_TRUNK_LOGIC_FILENAME_LENGTH */
+export const TRUNK_FILENAME_LENGTH = 60;
+/** Remote filenames must be shorter than this (tracker_service.c 3008-3029: body < 16 + 128). */
+export const MAX_FILENAME_LENGTH = 127;
+const PATH_PREFIX_LENGTH = 10;
+const BASE64_LENGTH = 27;
+const MAX_SERVER_ID = (1 << 24) - 1;
+
+export const APPENDER_FLAG = 1n << 58n;
+export const TRUNK_FLAG = 1n << 59n;
+const RANDOM_SIZE_FLAG = 1n << 63n;
+
+const GROUP_RE = /^[A-Za-z0-9]{1,16}$/;
+const FILENAME_RE = /^M([0-9A-F]{2})\/([0-9A-F]{2})\/([0-9A-F]{2})\/([A-Za-z0-9_-]{27})([A-Za-z0-9_.-]*)$/;
+/** fdfs_validate_filename: the characters FastDFS accepts in an ext or a slave prefix. */
+const NAME_PART_RE = /^[A-Za-z0-9_.-]*$/;
+
+export type FileType = 'normal' | 'appender' | 'slave';
+
+export interface ParsedFileId {
+  group: string;
+  /** Everything after the group: `M00/0A/1F/xxx.ext`. */
+  filename: string;
+  storePathIndex: number;
+  subdirHigh: number;
+  subdirLow: number;
+  /** The last path component, as stored on disk under `data/XX/YY/`. */
+  basename: string;
+}
+
+export interface FileIdInfo extends ParsedFileId {
+  type: FileType;
+  trunk: boolean;
+  /** Numeric storage id when the name encodes one, else 0. */
+  sourceId: number;
+  /** IPv4 source address, or '' when the name encodes a storage id. */
+  sourceIp: string;
+  createTimestamp: number;
+  /** Size from the name; -1 for appender and slave files, whose size the name does not tell. */
+  fileSize: number;
+  /** CRC32 from the name; 0 when the size is unknown (appender, slave). */
+  crc32: number;
+  /** The raw 64-bit size field. */
+  sizeField: bigint;
+  /** Extension without the dot ('' when none). */
+  ext: string;
+}
+
+/** Splits and validates a file id; throws InvalidFileIdError. Performs no I/O. */
+export function parseFileId(fileId: string): ParsedFileId {
+  if (typeof fileId !== 'string') throw new InvalidFileIdError(String(fileId), 'not a string');
+  const slash = fileId.indexOf('/');
+  if (slash <= 0) throw new InvalidFileIdError(fileId, 'expected <group>/M<xx>/<XX>/<YY>/<name>');
+  return parseRemoteFilename(fileId.slice(0, slash), fileId.slice(slash + 1), fileId);
+}
+
+/** Validates a group + remote filename pair, as a storage receives them. */
+export function parseRemoteFilename(group: string, filename: string, shownAs = `${group}/${filename}`): ParsedFileId {
+  if (!GROUP_RE.test(group)) {
+    throw new InvalidFileIdError(shownAs, `group must be 1-${GROUP_NAME_SIZE} letters or digits`);
+  }
+  if (filename.length < NORMAL_FILENAME_LENGTH || filename.length > MAX_FILENAME_LENGTH) {
+    throw new InvalidFileIdError(
+      shownAs,
+      `remote filename must be ${NORMAL_FILENAME_LENGTH}-${MAX_FILENAME_LENGTH} characters, got ${filename.length}`,
+    );
+  }
+  const m = FILENAME_RE.exec(filename);
+  if (m === null) throw new InvalidFileIdError(shownAs, 'remote filename is not M<xx>/<XX>/<YY>/<base64 name><ext>');
+  const [, index, high, low] = m as unknown as [string, string, string, string];
+  return {
+    group,
+    filename,
+    storePathIndex: parseInt(index, 16),
+    subdirHigh: parseInt(high, 16),
+    subdirLow: parseInt(low, 16),
+    basename: filename.slice(PATH_PREFIX_LENGTH),
+  };
+}
+
+/** Decodes what the name says, exactly as `fdfs_get_file_info_ex(…, get_from_server=false)` does. */
+export function decodeFileId(fileId: string): FileIdInfo {
+  return describeParsed(parseFileId(fileId));
+}
+
+export function describeParsed(parsed: ParsedFileId): FileIdInfo {
+  const bytes = Buffer.from(parsed.basename.slice(0, BASE64_LENGTH), 'base64url');
+  const source = bytes.readUInt32LE(0);
+  const isServerId = source > 0 && source <= MAX_SERVER_ID;
+  const createTimestamp = bytes.readInt32BE(4);
+  const sizeField = bytes.readBigInt64BE(8);
+  const unsignedSize = BigInt.asUintN(64, sizeField);
+  const appender = (unsignedSize & APPENDER_FLAG) !== 0n;
+  const trunk = (unsignedSize & TRUNK_FLAG) !== 0n;
+  const length = parsed.filename.length;
+  const slave = !appender && (length > TRUNK_FILENAME_LENGTH || (length > NORMAL_FILENAME_LENGTH && !trunk));
+  const type: FileType = appender ? 'appender' : slave ? 'slave' : 'normal';
+
+  let fileSize = -1;
+  let crc32 = 0;
+  if (type === 'normal') {
+    const masked = (unsignedSize & RANDOM_SIZE_FLAG) !== 0n || trunk ? unsignedSize & 0xffffffffn : unsignedSize;
+    fileSize = Number(masked);
+    crc32 = bytes.readUInt32BE(16);
+  }
+  const dot = parsed.basename.lastIndexOf('.');
+  return {
+    ...parsed,
+    type,
+    trunk,
+    sourceId: isServerId ? source : 0,
+    sourceIp: isServerId ? '' : `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`,
+    createTimestamp,
+    fileSize,
+    crc32,
+    sizeField,
+    ext: dot >= BASE64_LENGTH ? parsed.basename.slice(dot + 1) : '',
+  };
+}
+
+export interface FilenameFields {
+  /** IPv4 dotted quad of the storage that wrote the file, or a numeric storage id (1 … 2^24-1). */
+  source: string | number;
+  createTimestamp: number;
+  fileSize: number;
+  crc32: number;
+  appender?: boolean;
+  ext: string;
+  storePathIndex: number;
+  subdirHigh: number;
+  subdirLow: number;
+  /** Random source for the size's high bits and the ext digits; defaults to crypto randomInt. */
+  random?: (maxExclusive: number) => number;
+}
+
+/** The 27-char base64 part of a name (storage_gen_filename). */
+export function encodeNameBase64(fields: Omit<FilenameFields, 'ext' | 'storePathIndex' | 'subdirHigh' | 'subdirLow'>): string {
+  const random = fields.random ?? randomInt;
+  const buf = Buffer.alloc(20);
+  if (typeof fields.source === 'number') {
+    if (!Number.isInteger(fields.source) || fields.source < 1 || fields.source > MAX_SERVER_ID) {
+      throw new InvalidArgumentError(`storage id ${fields.source} must be 1..${MAX_SERVER_ID}`);
+    }
+    buf.writeUInt32LE(fields.source, 0);
+  } else {
+    const octets = fields.source.split('.').map(Number);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
+      throw new InvalidArgumentError(`source ${JSON.stringify(fields.source)} is not an IPv4 address`);
+    }
+    buf.set(octets, 0);
+  }
+  buf.writeInt32BE(fields.createTimestamp | 0, 4);
+  const size = BigInt(fields.fileSize);
+  let sizeField: bigint;
+  if (fields.appender === true) {
+    sizeField = (randomHighWord(random) << 32n) | APPENDER_FLAG;
+  } else if (size >> 32n !== 0n) {
+    sizeField = size;
+  } else {
+    sizeField = (randomHighWord(random) << 32n) | size;
+  }
+  buf.writeBigUInt64BE(BigInt.asUintN(64, sizeField), 8);
+  buf.writeUInt32BE(fields.crc32 >>> 0, 16);
+  return buf.toString('base64url');
+}
+
+function randomHighWord(random: (max: number) => number): bigint {
+  return BigInt((random(0x00800000) | 0x80000000) >>> 0);
+}
+
+/** The 7-char ext part: (6 - len(ext)) random digits, '.', ext; 7 digits when there is no ext. */
+export function formatExtPart(ext: string, random: (max: number) => number = randomInt): string {
+  validateExt(ext);
+  const digits = ext === '' ? EXT_NAME_SIZE + 1 : EXT_NAME_SIZE - ext.length;
+  let out = '';
+  for (let i = 0; i < digits; i++) out += String(random(10));
+  return ext === '' ? out : `${out}.${ext}`;
+}
+
+export function validateExt(ext: string): void {
+  if (ext.length > EXT_NAME_SIZE || !NAME_PART_RE.test(ext)) {
+    throw new InvalidArgumentError(`file extension ${JSON.stringify(ext)} must be at most 6 of A-Z a-z 0-9 - _ .`);
+  }
+}
+
+/** The remote filename (`M00/XX/YY/name.ext`) for freshly written content. */
+export function buildRemoteFilename(fields: FilenameFields): string {
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
+  return (
+    `M${hex(fields.storePathIndex)}/${hex(fields.subdirHigh)}/${hex(fields.subdirLow)}/` +
+    encodeNameBase64(fields) +
+    formatExtPart(fields.ext, fields.random)
+  );
+}
+
+/**
+ * The slave filename: the master's name without its `.ext`, then prefix, then `.ext`
+ * (the master's ext when none is given). fdfs_gen_slave_filename, common/fdfs_global.c 65-153.
+ */
+export function buildSlaveFilename(masterFilename: string, prefix: string, ext: string): string {
+  if (!NAME_PART_RE.test(prefix) || prefix.length > 16) {
+    throw new InvalidArgumentError(`slave prefix ${JSON.stringify(prefix)} must be at most 16 of A-Z a-z 0-9 - _ .`);
+  }
+  validateExt(ext);
+  const baseEnd = masterFilename.length - (EXT_NAME_SIZE + 1);
+  const dot = masterFilename.indexOf('.', baseEnd);
+  const masterExt = dot === -1 ? '' : masterFilename.slice(dot + 1);
+  const stem = dot === -1 ? masterFilename : masterFilename.slice(0, dot);
+  const useExt = ext !== '' ? ext : masterExt;
+  if (prefix === '' && useExt === masterExt) {
+    throw new InvalidArgumentError('a slave needs a prefix or an extension different from its master');
+  }
+  return `${stem}${prefix}${useExt === '' ? '' : `.${useExt}`}`;
+}

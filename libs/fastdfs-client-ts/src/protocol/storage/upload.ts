@@ -1,0 +1,33 @@
+import { EXT_NAME_SIZE } from '../constants.js';
+import { Decoder } from '../decoder.js';
+import { Encoder } from '../encoder.js';
+
+/*
+ * UPLOAD_FILE (11) and UPLOAD_APPENDER_FILE (23): storage/storage_service.c 4528-4730.
+ * Request:
+ *    0  store_path_index  u8 (0xFF: the storage picks)
+ *    1  file_size         int64
+ *    9  ext_name[6]       no dot, NUL-padded
+ *   15  content           file_size bytes
+ * The body length must equal 15 + file_size. Response: group[16] + remote filename (group-file.ts).
+ */
+export const UPLOAD_HEAD_SIZE = 1 + 8 + EXT_NAME_SIZE;
+
+export interface UploadHead {
+  storePathIndex: number;
+  fileSize: number;
+  ext: string;
+}
+
+export function encodeUploadHead(head: UploadHead): Buffer {
+  return new Encoder()
+    .writeUInt8(head.storePathIndex)
+    .writeInt64(head.fileSize)
+    .writeFixedString(head.ext, EXT_NAME_SIZE)
+    .toBuffer();
+}
+
+export function decodeUploadHead(buf: Buffer): UploadHead {
+  const d = new Decoder(buf, 'upload request');
+  return { storePathIndex: d.readUInt8(), fileSize: d.readInt64(), ext: d.readFixedString(EXT_NAME_SIZE) };
+}

@@ -1,0 +1,39 @@
+import { GROUP_NAME_SIZE } from '../constants.js';
+import { Decoder } from '../decoder.js';
+import { Encoder } from '../encoder.js';
+import type { IpFieldSize } from '../ip-field.js';
+import { decodeWithIpSizes, readAddress, type ServerAddress, writeAddress } from './server-address.js';
+
+/*
+ * QUERY_FETCH_ONE (102) / QUERY_UPDATE (103) / QUERY_FETCH_ALL (105)
+ * tracker/tracker_service.c 3008-3080.
+ *
+ * Request: group[16] + remote filename (see group-file.ts); the server requires
+ *   16 + 22 <= length < 16 + 128.
+ * Response, 39 bytes (16-byte IPs) or 69 (46-byte IPs):
+ *    0  group[16]
+ *   16  ip[15 | 45]
+ *   31  port int64
+ * FETCH_ALL appends one {ip[15 | 45], port int64} per further storage (no group).
+ */
+export interface FetchTargets {
+  group: string;
+  storages: ServerAddress[];
+}
+
+export function encodeFetchResponse(targets: FetchTargets, ipSize: IpFieldSize): Buffer {
+  const e = new Encoder().writeFixedString(targets.group, GROUP_NAME_SIZE);
+  for (const storage of targets.storages) writeAddress(e, storage, ipSize);
+  return e.toBuffer();
+}
+
+/** Decodes 102/103 (one storage) and 105 (one or more) alike. */
+export function decodeFetchResponse(body: Buffer): FetchTargets {
+  return decodeWithIpSizes(body.length, GROUP_NAME_SIZE, 'query fetch', (ipSize) => {
+    const d = new Decoder(body, 'query fetch response');
+    const group = d.readFixedString(GROUP_NAME_SIZE);
+    const storages: ServerAddress[] = [];
+    while (d.remaining > 0) storages.push(readAddress(d, ipSize));
+    return { group, storages };
+  });
+}
