@@ -66,8 +66,6 @@ export interface FileIdInfo extends ParsedFileId {
   fileSize: number;
   /** CRC32 from the name; 0 when the size is unknown (appender, slave). */
   crc32: number;
-  /** The raw 64-bit size field. */
-  sizeField: bigint;
   /** Extension without the dot ('' when none). */
   ext: string;
 }
@@ -139,7 +137,6 @@ export function describeParsed(parsed: ParsedFileId): FileIdInfo {
     createTimestamp,
     fileSize,
     crc32,
-    sizeField,
     ext: dot >= BASE64_LENGTH ? parsed.basename.slice(dot + 1) : '',
   };
 }
@@ -220,21 +217,31 @@ export function buildRemoteFilename(fields: FilenameFields): string {
 }
 
 /**
- * The slave filename: the master's name without its `.ext`, then prefix, then `.ext`
- * (the master's ext when none is given). fdfs_gen_slave_filename, common/fdfs_global.c 65-153.
+ * The slave filename as the storage builds it (fdfs_gen_slave_filename, common/fdfs_global.c
+ * 65-153): the master's name up to the `.` of its ext part, then the prefix, then `.ext`
+ * (`ext` as sent on the wire: '' means none). An empty prefix needs an ext different from
+ * the master's; prefix `-m` with no ext is refused (it would look like a metadata file).
  */
 export function buildSlaveFilename(masterFilename: string, prefix: string, ext: string): string {
   if (!NAME_PART_RE.test(prefix) || prefix.length > 16) {
     throw new InvalidArgumentError(`slave prefix ${JSON.stringify(prefix)} must be at most 16 of A-Z a-z 0-9 - _ .`);
   }
   validateExt(ext);
-  const baseEnd = masterFilename.length - (EXT_NAME_SIZE + 1);
-  const dot = masterFilename.indexOf('.', baseEnd);
-  const masterExt = dot === -1 ? '' : masterFilename.slice(dot + 1);
-  const stem = dot === -1 ? masterFilename : masterFilename.slice(0, dot);
-  const useExt = ext !== '' ? ext : masterExt;
-  if (prefix === '' && useExt === masterExt) {
-    throw new InvalidArgumentError('a slave needs a prefix or an extension different from its master');
+  if (masterFilename.length < 28 + EXT_NAME_SIZE) {
+    throw new InvalidArgumentError(`master filename ${JSON.stringify(masterFilename)} is too short`);
   }
-  return `${stem}${prefix}${useExt === '' ? '' : `.${useExt}`}`;
+  const dotAt = masterFilename.indexOf('.', masterFilename.length - (EXT_NAME_SIZE + 1));
+  const masterExt = dotAt === -1 ? '' : masterFilename.slice(dotAt);
+  const slaveExt = ext === '' ? '' : ext.startsWith('.') ? ext : `.${ext}`;
+  if (slaveExt === '' && prefix === '-m') throw new InvalidArgumentError('slave prefix "-m" needs an extension');
+  if (prefix === '' && masterExt === slaveExt) {
+    throw new InvalidArgumentError('a slave needs a prefix or an extension different from its master\'s');
+  }
+  return `${dotAt === -1 ? masterFilename : masterFilename.slice(0, dotAt)}${prefix}${slaveExt}`;
+}
+
+/** The master's extension without the dot ('' when none): what a slave gets when no ext is given. */
+export function extOfFilename(filename: string): string {
+  const dotAt = filename.indexOf('.', filename.length - (EXT_NAME_SIZE + 1));
+  return dotAt === -1 ? '' : filename.slice(dotAt + 1);
 }

@@ -1,0 +1,354 @@
+import { Readable } from 'node:stream';
+import { readClientConf } from './client-conf.js';
+import { type Content } from './commands/content.js';
+import * as storage from './commands/storage.js';
+import * as tracker from './commands/tracker.js';
+import { ErrorCode, FdfsError, InvalidArgumentError } from './errors.js';
+import { buildSlaveFilename, decodeFileId, extOfFilename, type FileIdInfo, parseFileId, validateExt } from './file-id.js';
+import { type Address, formatAddress } from './net/address.js';
+import type { Connection, ResponseStream } from './net/connection.js';
+import { ConnectionPool, type PoolStats } from './net/pool.js';
+import { TrackerSet, type TrackerState } from './net/tracker-set.js';
+import { type FdfsClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { Cmd } from './protocol/constants.js';
+import type { GroupFile } from './protocol/group-file.js';
+import type { RemoteFileInfo } from './protocol/storage/file-info.js';
+import type { Metadata, MetadataMode } from './protocol/storage/metadata.js';
+import type { GroupStat } from './protocol/tracker/list-groups.js';
+import type { StorageStat } from './protocol/tracker/list-storages.js';
+import type { FetchTargets } from './protocol/tracker/query-fetch.js';
+import type { StoreTarget, StoreTargets } from './protocol/tracker/query-store.js';
+
+/** Bytes to upload: a Buffer, or a stream whose size is given in the options. */
+export type UploadSource = Buffer | Readable | AsyncIterable<Buffer>;
+
+export interface UploadOptions {
+  /** Extension without the dot, at most 6 of A-Z a-z 0-9 - _ . (default none). */
+  ext?: string;
+  /** Store in this group; default: the tracker picks. */
+  group?: string;
+  /** Required when the source is a stream: the exact number of bytes it will yield. */
+  size?: number;
+  /** Metadata set right after the upload (the file is deleted again if that fails, as the C client does). */
+  metadata?: Metadata;
+}
+
+export interface SlaveOptions {
+  /** Appended to the master's name before the extension, e.g. `_150x150`. */
+  prefix: string;
+  /** Extension without the dot; default the master's, '' for none. */
+  ext?: string;
+  size?: number;
+}
+
+export interface RangeOptions {
+  offset?: number;
+  /** Bytes to read; 0 or absent: to the end. */
+  length?: number;
+}
+
+export interface ClientStatus {
+  trackers: TrackerState[];
+  pools: PoolStats[];
+}
+
+/** Beyond this many storage addresses, the least recently used idle pool is closed. */
+const STORAGE_POOL_LIMIT = 256;
+
+/**
+ * FastDFS client. Picks storages the way the C client does (client/storage_client.c 36-48):
+ * uploads ask QUERY_STORE, downloads and file info QUERY_FETCH_ONE, and everything that
+ * changes an existing file (delete, metadata, append, modify, truncate, slave upload,
+ * regenerate) QUERY_UPDATE, i.e. the file's source storage.
+ */
+export class FdfsClient {
+  readonly options: Readonly<ResolvedOptions>;
+  private readonly trackers: TrackerSet;
+  private readonly storagePools = new Map<string, ConnectionPool>();
+  private closed = false;
+
+  constructor(options: FdfsClientOptions) {
+    this.options = resolveOptions(options);
+    this.trackers = new TrackerSet(
+      this.options.trackers.map((t) => this.newPool(t)),
+      this.options.trackerRetryInterval,
+    );
+  }
+
+  /** A client configured from a FastDFS client.conf; `overrides` win over the file. */
+  static fromConfFile(path: string, overrides: Partial<FdfsClientOptions> = {}): FdfsClient {
+    return new FdfsClient({ ...readClientConf(path), ...overrides });
+  }
+
+  // ---- tracker commands -------------------------------------------------------------
+
+  queryStore(group?: string): Promise<StoreTarget> {
+    return this.onTracker((c) => tracker.queryStore(c, this.max, group));
+  }
+
+  queryStoreAll(group?: string): Promise<StoreTargets> {
+    return this.onTracker((c) => tracker.queryStoreAll(c, this.max, group));
+  }
+
+  /** The storage to read `fileId` from (QUERY_FETCH_ONE). */
+  queryFetch(fileId: string): Promise<FetchTargets> {
+    const file = toGroupFile(fileId);
+    return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_FETCH_ONE, file));
+  }
+
+  /** Every storage that can serve `fileId` (QUERY_FETCH_ALL). */
+  queryFetchAll(fileId: string): Promise<FetchTargets> {
+    const file = toGroupFile(fileId);
+    return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_FETCH_ALL, file));
+  }
+
+  /** The storage to change `fileId` on: its source (QUERY_UPDATE). */
+  queryUpdate(fileId: string): Promise<FetchTargets> {
+    const file = toGroupFile(fileId);
+    return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_UPDATE, file));
+  }
+
+  listGroups(): Promise<GroupStat[]> {
+    return this.onTracker((c) => tracker.listGroups(c, this.max));
+  }
+
+  listGroup(group: string): Promise<GroupStat> {
+    return this.onTracker((c) => tracker.listGroup(c, this.max, group));
+  }
+
+  listStorages(group: string, storageId?: string): Promise<StorageStat[]> {
+    return this.onTracker((c) => tracker.listStorages(c, this.max, group, storageId));
+  }
+
+  /** ACTIVE_TEST against a tracker (the next in turn) or a given server address. */
+  activeTest(server?: Address | string): Promise<void> {
+    if (server === undefined) return this.onTracker((c) => tracker.activeTest(c, this.max));
+    const address = typeof server === 'string' ? server : formatAddress(server);
+    return this.poolFor(address).use((c) => tracker.activeTest(c, this.max), true);
+  }
+
+  // ---- storage commands -------------------------------------------------------------
+
+  /** Uploads a file and returns its file id (`group1/M00/00/00/xxx.ext`). */
+  upload(source: UploadSource, options: UploadOptions = {}): Promise<string> {
+    return this.uploadAs(false, source, options);
+  }
+
+  /** Uploads an appender file: one that append, modify and truncate may change later. */
+  uploadAppender(source: UploadSource, options: UploadOptions = {}): Promise<string> {
+    return this.uploadAs(true, source, options);
+  }
+
+  private async uploadAs(appender: boolean, source: UploadSource, options: UploadOptions): Promise<string> {
+    const ext = options.ext ?? '';
+    validateExt(ext);
+    const content = toContent(source, options.size);
+    const target = await this.queryStore(options.group);
+    const file = await this.onStorage(target, (c) =>
+      storage.upload(c, this.max, { appender, storePathIndex: target.storePathIndex, ext, content }), false);
+    const fileId = `${file.group}/${file.filename}`;
+    if (options.metadata !== undefined && Object.keys(options.metadata).length > 0) {
+      try {
+        await this.setMetadata(fileId, options.metadata, 'overwrite');
+      } catch (err) {
+        await this.delete(fileId).catch(() => undefined);
+        throw err;
+      }
+    }
+    return fileId;
+  }
+
+  /** Uploads a slave file next to `masterFileId` (a thumbnail, say) and returns its id. */
+  async uploadSlave(masterFileId: string, source: UploadSource, options: SlaveOptions): Promise<string> {
+    const master = toGroupFile(masterFileId);
+    const ext = options.ext ?? extOfFilename(master.filename);
+    buildSlaveFilename(master.filename, options.prefix, ext); // validates before any I/O
+    const content = toContent(source, options.size);
+    const file = await this.onUpdateStorage(master, (c) =>
+      storage.uploadSlave(c, this.max, { masterFilename: master.filename, prefix: options.prefix, ext, content }), false);
+    return `${file.group}/${file.filename}`;
+  }
+
+  async append(fileId: string, source: UploadSource, options: { size?: number } = {}): Promise<void> {
+    const file = toGroupFile(fileId);
+    const content = toContent(source, options.size);
+    await this.onUpdateStorage(file, (c) => storage.append(c, this.max, file.filename, content), false);
+  }
+
+  async modify(fileId: string, offset: number, source: UploadSource, options: { size?: number } = {}): Promise<void> {
+    const file = toGroupFile(fileId);
+    checkOffset('offset', offset);
+    const content = toContent(source, options.size);
+    await this.onUpdateStorage(file, (c) => storage.modify(c, this.max, file.filename, offset, content), Buffer.isBuffer(source));
+  }
+
+  async truncate(fileId: string, size = 0): Promise<void> {
+    const file = toGroupFile(fileId);
+    checkOffset('size', size);
+    await this.onUpdateStorage(file, (c) => storage.truncate(c, this.max, file.filename, size), true);
+  }
+
+  /** Turns an appender file into a normal one under a new name (FastDFS 6.02+); returns the new id. */
+  async regenerateAppenderFilename(fileId: string): Promise<string> {
+    const file = toGroupFile(fileId);
+    const renamed = await this.onUpdateStorage(file, (c) => storage.regenerateAppenderFilename(c, this.max, file.filename), false);
+    return `${renamed.group}/${renamed.filename}`;
+  }
+
+  async delete(fileId: string): Promise<void> {
+    const file = toGroupFile(fileId);
+    await this.onUpdateStorage(file, (c) => storage.deleteFile(c, this.max, file), false);
+  }
+
+  /** Downloads into memory. Note FastDFS 6.16 refuses to download an empty file (EINVAL). */
+  async download(fileId: string, range: RangeOptions = {}): Promise<Buffer> {
+    const file = toGroupFile(fileId);
+    const r = toRange(range);
+    const target = await this.queryFetch(fileId);
+    return this.onStorage(firstStorage(target), (c) => storage.download(c, file, r), true);
+  }
+
+  /** Downloads as a stream read straight off the socket; `contentLength` is known up front. */
+  async downloadStream(fileId: string, range: RangeOptions = {}): Promise<ResponseStream> {
+    const file = toGroupFile(fileId);
+    const r = toRange(range);
+    const target = firstStorage(await this.queryFetch(fileId));
+    return this.poolFor(formatAddress(target)).useStream((c) => storage.downloadStream(c, this.max, file, r), true);
+  }
+
+  async setMetadata(fileId: string, metadata: Metadata, mode: MetadataMode = 'overwrite'): Promise<void> {
+    const file = toGroupFile(fileId);
+    await this.onUpdateStorage(file, (c) => storage.setMetadata(c, this.max, file, metadata, mode), true);
+  }
+
+  /** Metadata of a file; FastDFS answers NOT_FOUND both for a missing file and for one without metadata. */
+  async getMetadata(fileId: string): Promise<Metadata> {
+    const file = toGroupFile(fileId);
+    return this.onUpdateStorage(file, (c) => storage.getMetadata(c, this.max, file), true);
+  }
+
+  /** QUERY_FILE_INFO: size and time from the storage's disk; CRC32 computed for appender/slave files. */
+  async queryFileInfo(fileId: string, options: { computeCrc32?: boolean } = {}): Promise<RemoteFileInfo> {
+    const file = toGroupFile(fileId);
+    const target = await this.queryFetch(fileId);
+    return this.onStorage(firstStorage(target), (c) =>
+      storage.queryFileInfo(c, this.max, file, options.computeCrc32 ?? true), true);
+  }
+
+  /**
+   * What `fdfs_get_file_info` reports: decoded from the name alone, except for appender and
+   * slave files (whose name does not hold their size) when `fromServer` is true.
+   */
+  async fileInfo(fileId: string, options: { fromServer?: boolean } = {}): Promise<FileIdInfo & { fromServer: boolean }> {
+    const info = decodeFileId(fileId);
+    if (!(options.fromServer ?? true) || (info.type === 'normal' && info.sourceIp !== '')) {
+      return { ...info, fromServer: false };
+    }
+    const remote = await this.queryFileInfo(fileId);
+    return { ...info, fileSize: remote.fileSize, crc32: remote.crc32, createTimestamp: remote.createTimestamp,
+      sourceIp: remote.sourceIp || info.sourceIp, fromServer: true };
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------
+
+  status(): ClientStatus {
+    return {
+      trackers: this.trackers.status(),
+      pools: [...this.trackers.pools, ...this.storagePools.values()].map((p) => p.stats()),
+    };
+  }
+
+  /** Closes every pooled connection; calls after this fail with FDFS_ERR_POOL_CLOSED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pool of [...this.trackers.pools, ...this.storagePools.values()]) pool.close();
+    this.storagePools.clear();
+  }
+
+  private get max(): number {
+    return this.options.maxResponseBody;
+  }
+
+  private onTracker<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new FdfsError(ErrorCode.POOL_CLOSED, 'client is closed'));
+    return this.trackers.use(fn);
+  }
+
+  private onStorage<T>(address: Address, fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
+    return this.poolFor(formatAddress(address)).use(fn, idempotent);
+  }
+
+  private async onUpdateStorage<T>(file: GroupFile, fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
+    const target = await this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_UPDATE, file));
+    return this.onStorage(firstStorage(target), fn, idempotent);
+  }
+
+  private newPool(address: Address): ConnectionPool {
+    return new ConnectionPool(address, this.options.pool, {
+      connectTimeout: this.options.connectTimeout,
+      networkTimeout: this.options.networkTimeout,
+    });
+  }
+
+  /** The pool for a storage address, most recently used last; bounded by STORAGE_POOL_LIMIT. */
+  private poolFor(address: string): ConnectionPool {
+    if (this.closed) throw new FdfsError(ErrorCode.POOL_CLOSED, 'client is closed');
+    let pool = this.storagePools.get(address);
+    if (pool !== undefined) {
+      this.storagePools.delete(address);
+    } else {
+      pool = this.newPool(toAddress(address));
+      for (const [key, old] of this.storagePools) {
+        if (this.storagePools.size < STORAGE_POOL_LIMIT) break;
+        if (old.stats().busy === 0) {
+          old.close();
+          this.storagePools.delete(key);
+        }
+      }
+    }
+    this.storagePools.set(address, pool);
+    return pool;
+  }
+}
+
+function toGroupFile(fileId: string): GroupFile {
+  const parsed = parseFileId(fileId);
+  return { group: parsed.group, filename: parsed.filename };
+}
+
+function toAddress(address: string): Address {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
+}
+
+function firstStorage(targets: FetchTargets | StoreTarget): Address {
+  if ('storages' in targets) return targets.storages[0] as Address;
+  return targets;
+}
+
+function toContent(source: UploadSource, size: number | undefined): Content {
+  if (Buffer.isBuffer(source)) {
+    if (size !== undefined && size !== source.length) {
+      throw new InvalidArgumentError(`size ${size} does not match the ${source.length}-byte buffer`);
+    }
+    return source;
+  }
+  if (size === undefined || !Number.isSafeInteger(size) || size < 0) {
+    throw new InvalidArgumentError('size (a non-negative integer) is required when uploading from a stream');
+  }
+  return { stream: source, size };
+}
+
+function checkOffset(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
+}
+
+function toRange(range: RangeOptions): storage.Range {
+  const offset = range.offset ?? 0;
+  const length = range.length ?? 0;
+  checkOffset('offset', offset);
+  checkOffset('length', length);
+  return { offset, length };
+}
+
+export type { Readable };

@@ -1,0 +1,311 @@
+import { createConnection, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { constants as bufferConstants } from 'node:buffer';
+import {
+  ConnectError, ConnectionClosedError, ErrorCode, FdfsError, ProtocolError, StatusError, TimeoutError,
+} from '../errors.js';
+import { Cmd, HEADER_SIZE } from '../protocol/constants.js';
+import { decodeHeader, encodeHeader, type Header } from '../protocol/header.js';
+import { type Address, formatAddress } from './address.js';
+
+export interface ConnectionOptions {
+  /** Milliseconds to establish the TCP connection. */
+  connectTimeout: number;
+  /** Milliseconds of silence allowed while a request is in flight (each read and write). */
+  networkTimeout: number;
+}
+
+/** One request: the fixed part of the body, then optionally `streamSize` bytes from `stream`. */
+export interface RequestSpec {
+  cmd: number;
+  /** Human name for errors, e.g. "upload". */
+  operation: string;
+  /** Header status byte; 0 except for QUERY_FILE_INFO flags. */
+  status?: number;
+  body?: Buffer;
+  stream?: { source: Readable | AsyncIterable<Buffer>; size: number };
+  /** Bodies larger than this are a protocol error (not used for streamed replies). */
+  maxResponseBody: number;
+}
+
+type Pending =
+  | { mode: 'buffer'; spec: RequestSpec; resolve: (body: Buffer) => void; reject: (err: Error) => void }
+  | { mode: 'stream'; spec: RequestSpec; resolve: (body: ResponseStream) => void; reject: (err: Error) => void };
+
+/** A response body read straight off the socket; `contentLength` is the body length from the header. */
+export interface ResponseStream extends Readable {
+  readonly contentLength: number;
+}
+
+/**
+ * One TCP connection to a tracker or storage. FastDFS has no request ids: exactly one request is
+ * in flight at a time, and the reply is the next thing on the wire. The receive side is a small
+ * state machine (header → body) fed by 'data' events; a streamed body is handed to a Readable
+ * with backpressure (the socket is paused while the consumer is full).
+ */
+export class Connection {
+  readonly address: string;
+  /** Set once the connection must not be reused (error, timeout, protocol violation, close). */
+  broken = false;
+  lastUsedAt = Date.now();
+  private pending: Pending | undefined;
+  private header: Header | undefined;
+  private headerBuf: Buffer = Buffer.alloc(0);
+  private bodyChunks: Buffer[] = [];
+  private bodyReceived = 0;
+  private replyStarted = false;
+  /** True while the request body is still being written. */
+  private sending = false;
+  private stream: Readable | undefined;
+  private closeListeners: Array<() => void> = [];
+
+  private constructor(private readonly socket: Socket, address: string, private readonly options: ConnectionOptions) {
+    this.address = address;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('timeout', () =>
+      this.fail(new TimeoutError(ErrorCode.NETWORK_TIMEOUT, `no data from ${address} for ${options.networkTimeout} ms`)),
+    );
+    socket.on('error', (err) => this.fail(new ConnectionClosedError(address, !this.replyStarted, err)));
+    socket.on('close', () => {
+      this.fail(new ConnectionClosedError(address, !this.replyStarted));
+      for (const listener of this.closeListeners.splice(0)) listener();
+    });
+  }
+
+  static connect(address: Address, options: ConnectionOptions): Promise<Connection> {
+    const name = formatAddress(address);
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: address.host, port: address.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new TimeoutError(ErrorCode.CONNECT_TIMEOUT, `connect to ${name} timed out after ${options.connectTimeout} ms`));
+      }, options.connectTimeout);
+      const onError = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new ConnectError(name, err));
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new Connection(socket, name, options));
+      });
+    });
+  }
+
+  /** Called once when the socket closes, whoever closed it (the pool drops idle connections this way). */
+  onClose(listener: () => void): void {
+    if (this.socket.destroyed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined || this.stream !== undefined || this.sending;
+  }
+
+  /** Sends a request and resolves with the whole reply body; a non-zero status rejects with StatusError. */
+  request(spec: RequestSpec): Promise<Buffer> {
+    return new Promise((resolve, reject) => this.start({ mode: 'buffer', spec, resolve, reject }));
+  }
+
+  /** Sends a request and resolves once the reply header is in, with the body as a stream. */
+  requestStream(spec: RequestSpec): Promise<ResponseStream> {
+    return new Promise((resolve, reject) => this.start({ mode: 'stream', spec, resolve, reject }));
+  }
+
+  /** Polite close: FDFS_PROTO_CMD_QUIT has no reply, the server just closes. */
+  quit(): void {
+    if (this.broken || this.socket.destroyed) return this.destroy();
+    this.broken = true;
+    this.socket.end(encodeHeader(0, Cmd.QUIT));
+    this.socket.setTimeout(this.options.networkTimeout, () => this.socket.destroy());
+  }
+
+  destroy(): void {
+    this.broken = true;
+    this.socket.destroy();
+  }
+
+  private start(pending: Pending): void {
+    if (this.broken) {
+      pending.reject(new ConnectionClosedError(this.address, true));
+      return;
+    }
+    if (this.busy) {
+      pending.reject(new FdfsError(ErrorCode.PROTOCOL, `connection to ${this.address} is already busy`));
+      return;
+    }
+    this.pending = pending;
+    this.header = undefined;
+    this.headerBuf = Buffer.alloc(0);
+    this.bodyChunks = [];
+    this.bodyReceived = 0;
+    this.replyStarted = false;
+    this.lastUsedAt = Date.now();
+    this.socket.setTimeout(this.options.networkTimeout);
+    this.sending = true;
+    this.send(pending.spec).then(
+      () => {
+        this.sending = false;
+      },
+      (err: unknown) => {
+        this.sending = false;
+        this.fail(asError(err, this.address));
+      },
+    );
+  }
+
+  private async send(spec: RequestSpec): Promise<void> {
+    const fixed = spec.body ?? Buffer.alloc(0);
+    const total = fixed.length + (spec.stream?.size ?? 0);
+    this.socket.write(Buffer.concat([encodeHeader(total, spec.cmd, spec.status ?? 0), fixed]));
+    if (spec.stream === undefined) return;
+    let sent = 0;
+    for await (const chunk of spec.stream.source) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      sent += buf.length;
+      if (sent > spec.stream.size) {
+        throw new FdfsError(ErrorCode.INVALID_ARGUMENT, `${spec.operation}: the stream yielded more than the declared ${spec.stream.size} bytes`);
+      }
+      if (this.broken) return;
+      if (!this.socket.write(buf)) await this.drained();
+    }
+    if (sent !== spec.stream.size) {
+      throw new FdfsError(ErrorCode.INVALID_ARGUMENT, `${spec.operation}: the stream ended after ${sent} of the declared ${spec.stream.size} bytes`);
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.pending === undefined && this.stream === undefined) {
+      // FastDFS never speaks unasked: bytes now mean the stream is out of step.
+      this.fail(new ProtocolError(`${this.address} sent ${chunk.length} bytes with no request in flight`));
+      return;
+    }
+    this.replyStarted = true;
+    let data = chunk;
+    if (this.header === undefined) {
+      this.headerBuf = Buffer.concat([this.headerBuf, data]);
+      if (this.headerBuf.length < HEADER_SIZE) return;
+      try {
+        this.header = decodeHeader(this.headerBuf);
+      } catch (err) {
+        this.fail(asError(err, this.address));
+        return;
+      }
+      data = this.headerBuf.subarray(HEADER_SIZE);
+      this.headerBuf = Buffer.alloc(0);
+      if (!this.onHeader(this.header)) return;
+    }
+    this.onBody(data);
+  }
+
+  /** Returns false when the request has been settled by the header alone. */
+  private onHeader(header: Header): boolean {
+    const pending = this.pending as Pending;
+    if (header.cmd !== Cmd.RESP) {
+      this.fail(new ProtocolError(`${this.address}: reply cmd ${header.cmd}, expected ${Cmd.RESP}`));
+      return false;
+    }
+    const limit = pending.mode === 'stream' && header.status === 0 ? Number.MAX_SAFE_INTEGER : pending.spec.maxResponseBody;
+    if (header.bodyLength > limit || (pending.mode === 'buffer' && header.bodyLength > bufferConstants.MAX_LENGTH)) {
+      this.fail(new ProtocolError(`${this.address}: ${pending.spec.operation} reply of ${header.bodyLength} bytes exceeds the ${limit}-byte limit`));
+      return false;
+    }
+    if (pending.mode === 'stream' && header.status === 0) {
+      this.pending = undefined;
+      const stream = this.openStream(header.bodyLength);
+      pending.resolve(stream);
+    }
+    return true;
+  }
+
+  private openStream(length: number): ResponseStream {
+    const stream = new Readable({
+      highWaterMark: 64 * 1024,
+      read: () => this.socket.resume(),
+      destroy: (err, callback) => {
+        // The consumer gave up before the end: the rest of the body is still on the wire.
+        if (this.stream === stream) {
+          this.stream = undefined;
+          this.destroy();
+        }
+        callback(err);
+      },
+    }) as ResponseStream;
+    Object.defineProperty(stream, 'contentLength', { value: length, enumerable: true });
+    this.stream = stream;
+    return stream;
+  }
+
+  private onBody(data: Buffer): void {
+    const header = this.header as Header;
+    const want = header.bodyLength - this.bodyReceived;
+    if (data.length > want) {
+      this.fail(new ProtocolError(`${this.address} sent ${data.length - want} bytes past the end of the reply`));
+      return;
+    }
+    this.bodyReceived += data.length;
+    const stream = this.stream;
+    if (stream !== undefined) {
+      if (data.length > 0 && !stream.push(data)) this.socket.pause();
+      if (this.bodyReceived === header.bodyLength) {
+        this.stream = undefined;
+        this.finishRequest();
+        stream.push(null);
+      }
+      return;
+    }
+    if (data.length > 0) this.bodyChunks.push(data);
+    if (this.bodyReceived < header.bodyLength) return;
+    const pending = this.pending as Pending;
+    this.pending = undefined;
+    this.finishRequest();
+    if (header.status !== 0) {
+      pending.reject(new StatusError(header.status, pending.spec.operation, this.address));
+    } else if (pending.mode === 'buffer') {
+      pending.resolve(this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks));
+    }
+    this.bodyChunks = [];
+  }
+
+  private finishRequest(): void {
+    // A reply that arrives before the whole request was written (a server refusing an upload
+    // early) leaves the rest of the request unsent: the connection is out of step for good.
+    if (this.sending) this.broken = true;
+    this.socket.setTimeout(0);
+    this.header = undefined;
+    this.lastUsedAt = Date.now();
+  }
+
+  /** Settles whatever is in flight with `err` and makes the connection unusable. */
+  private fail(err: Error): void {
+    const wasBroken = this.broken;
+    this.broken = true;
+    const pending = this.pending;
+    const stream = this.stream;
+    this.pending = undefined;
+    this.stream = undefined;
+    if (!wasBroken || !this.socket.destroyed) this.socket.destroy();
+    pending?.reject(err);
+    stream?.destroy(err);
+  }
+}
+
+function asError(err: unknown, address: string): Error {
+  if (err instanceof Error) return err;
+  return new ConnectionClosedError(address, true, err);
+}

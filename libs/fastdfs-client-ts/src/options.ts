@@ -1,0 +1,75 @@
+import { ConfigError } from './errors.js';
+import { type Address, parseAddress } from './net/address.js';
+import type { PoolOptions } from './net/pool.js';
+
+export interface FdfsClientOptions {
+  /** Tracker addresses, `host:port` strings or objects. Required, at least one. */
+  trackers: Array<string | Address>;
+  /** Milliseconds to open a TCP connection. Default 5000 (client.conf connect_timeout, seconds). */
+  connectTimeout?: number;
+  /** Milliseconds of silence allowed during a request. Default 30000 (client.conf network_timeout). */
+  networkTimeout?: number;
+  /** Per-server connection pool; every tracker and storage address gets its own. */
+  pool?: Partial<PoolOptions>;
+  /** Milliseconds a tracker that failed is skipped before it is tried again. Default 10000. */
+  trackerRetryInterval?: number;
+  /** Largest reply body read into memory for non-download commands. Default 16 MiB. */
+  maxResponseBody?: number;
+}
+
+export interface ResolvedOptions {
+  trackers: Address[];
+  connectTimeout: number;
+  networkTimeout: number;
+  pool: PoolOptions;
+  trackerRetryInterval: number;
+  maxResponseBody: number;
+}
+
+export const DEFAULTS = Object.freeze({
+  connectTimeout: 5_000,
+  networkTimeout: 30_000,
+  pool: Object.freeze({ maxSize: 10, acquireTimeout: 10_000, maxWaiting: 10_000, idleTimeout: 60_000 }),
+  trackerRetryInterval: 10_000,
+  maxResponseBody: 16 * 1024 * 1024,
+});
+
+/** Validates once, with messages that name the bad option, and freezes the result. */
+export function resolveOptions(options: FdfsClientOptions): Readonly<ResolvedOptions> {
+  if (!Array.isArray(options.trackers) || options.trackers.length === 0) {
+    throw new ConfigError('trackers must list at least one tracker as "host:port"');
+  }
+  const trackers = options.trackers.map((t, i) => {
+    try {
+      return typeof t === 'string' ? parseAddress(t, `trackers[${i}]`) : parseAddress(`${t.host}:${t.port}`, `trackers[${i}]`);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  });
+  const pool = { ...DEFAULTS.pool, ...options.pool };
+  const resolved: ResolvedOptions = {
+    trackers,
+    connectTimeout: positive('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout),
+    networkTimeout: positive('networkTimeout', options.networkTimeout ?? DEFAULTS.networkTimeout),
+    pool: {
+      maxSize: positive('pool.maxSize', pool.maxSize),
+      acquireTimeout: positive('pool.acquireTimeout', pool.acquireTimeout),
+      maxWaiting: nonNegative('pool.maxWaiting', pool.maxWaiting),
+      idleTimeout: positive('pool.idleTimeout', pool.idleTimeout),
+    },
+    trackerRetryInterval: nonNegative('trackerRetryInterval', options.trackerRetryInterval ?? DEFAULTS.trackerRetryInterval),
+    maxResponseBody: positive('maxResponseBody', options.maxResponseBody ?? DEFAULTS.maxResponseBody),
+  };
+  Object.freeze(resolved.pool);
+  return Object.freeze(resolved);
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${String(value)}`);
+  return value;
+}
