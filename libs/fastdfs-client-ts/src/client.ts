@@ -91,19 +91,19 @@ export class FdfsClient {
   }
 
   /** The storage to read `fileId` from (QUERY_FETCH_ONE). */
-  queryFetch(fileId: string): Promise<FetchTargets> {
+  async queryFetch(fileId: string): Promise<FetchTargets> {
     const file = toGroupFile(fileId);
     return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_FETCH_ONE, file));
   }
 
   /** Every storage that can serve `fileId` (QUERY_FETCH_ALL). */
-  queryFetchAll(fileId: string): Promise<FetchTargets> {
+  async queryFetchAll(fileId: string): Promise<FetchTargets> {
     const file = toGroupFile(fileId);
     return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_FETCH_ALL, file));
   }
 
   /** The storage to change `fileId` on: its source (QUERY_UPDATE). */
-  queryUpdate(fileId: string): Promise<FetchTargets> {
+  async queryUpdate(fileId: string): Promise<FetchTargets> {
     const file = toGroupFile(fileId);
     return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_UPDATE, file));
   }
@@ -121,7 +121,7 @@ export class FdfsClient {
   }
 
   /** ACTIVE_TEST against a tracker (the next in turn) or a given server address. */
-  activeTest(server?: Address | string): Promise<void> {
+  async activeTest(server?: Address | string): Promise<void> {
     if (server === undefined) return this.onTracker((c) => tracker.activeTest(c, this.max));
     const address = typeof server === 'string' ? server : formatAddress(server);
     return this.poolFor(address).use((c) => tracker.activeTest(c, this.max), true);

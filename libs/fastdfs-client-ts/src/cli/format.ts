@@ -1,0 +1,23 @@
+import type { FileIdInfo } from '../file-id.js';
+
+/** The text `fdfs_file_info` prints (client/fdfs_file_info.c), so scripts that parse it keep working. */
+export function formatFileInfo(info: FileIdInfo & { fromServer: boolean }): string {
+  const crc = info.crc32 >>> 0;
+  return [
+    `GET FROM SERVER: ${info.fromServer}`,
+    '',
+    `file type: ${info.type}`,
+    `source storage id: ${info.sourceId}`,
+    `source ip address: ${info.sourceIp}`,
+    `file create timestamp: ${formatLocalTime(info.createTimestamp)}`,
+    `file size: ${info.fileSize}`,
+    `file crc32: ${crc} (0x${crc.toString(16).toUpperCase().padStart(8, '0')})`,
+  ].join('\n');
+}
+
+/** `%Y-%m-%d %H:%M:%S` in local time, as formatDatetime in libfastcommon. */
+function formatLocalTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
