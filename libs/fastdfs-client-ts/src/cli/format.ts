@@ -11,7 +11,7 @@ export function formatFileInfo(info: FileIdInfo & { fromServer: boolean }): stri
     `source ip address: ${info.sourceIp}`,
     `file create timestamp: ${formatLocalTime(info.createTimestamp)}`,
     `file size: ${info.fileSize}`,
-    `file crc32: ${crc} (0x${crc.toString(16).toUpperCase().padStart(8, '0')})`,
+    `file crc32: ${crc} (0x${crc.toString(16).padStart(8, '0')})`,
   ].join('\n');
 }
 
