@@ -1,0 +1,108 @@
+import { pino } from 'pino';
+
+/** The logging surface the server uses; a pino logger fits, so does a test double. */
+export interface EmbeddedLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export type IpAddrSize = 16 | 46;
+
+export interface EmbeddedFdfsOptions {
+  /** store_path0: files live in `<basePath>/data/XX/YY/`. Required. */
+  basePath: string;
+  /** Address both listeners bind to. */
+  bindHost?: string;
+  /** Tracker port; 0 picks a free one. */
+  trackerPort?: number;
+  /** Storage port; 0 picks a free one (the tracker then reports the real port). */
+  storagePort?: number;
+  groupName?: string;
+  /** IPv4 address written into file names and reported by the tracker as the storage's address. */
+  sourceIp?: string;
+  /** subdir_count_per_path: data/XX/YY with XX, YY < this. */
+  subdirCountPerPath?: number;
+  /** file_distribute_rotate_count: files written to one sub dir before moving to the next. */
+  fileDistributeRotateCount?: number;
+  /** Largest upload / append / modify content accepted, in bytes; larger → ENOSPC and the connection is closed. */
+  maxUploadSize?: number;
+  /** Largest SET_METADATA body (buff_size in storage.conf). */
+  maxMetadataBody?: number;
+  /** Largest body of every other request. */
+  maxSmallBody?: number;
+  /** Per listener. */
+  maxConnections?: number;
+  /** network_timeout: a request whose bytes stall this long, or a reply the client stops reading, closes the connection. */
+  networkTimeoutMs?: number;
+  /** A connection idle between requests this long is closed. */
+  idleTimeoutMs?: number;
+  /** Width of IP fields in tracker and query-file-info replies: 16 (6.15+ default) or 46 (6.11–6.13, IPv6). */
+  ipAddrSize?: IpAddrSize;
+  /** A pino-compatible logger, or false for none. Default: pino JSON lines on stdout. */
+  logger?: EmbeddedLogger | false;
+}
+
+export type ResolvedOptions = Readonly<Required<Omit<EmbeddedFdfsOptions, 'logger'>>> & { readonly logger: EmbeddedLogger };
+
+export const EMBEDDED_DEFAULTS = Object.freeze({
+  bindHost: '127.0.0.1',
+  trackerPort: 22122,
+  storagePort: 23000,
+  groupName: 'group1',
+  sourceIp: '127.0.0.1',
+  subdirCountPerPath: 256,
+  fileDistributeRotateCount: 100,
+  maxUploadSize: 64 * 1024 * 1024,
+  maxMetadataBody: 256 * 1024,
+  maxSmallBody: 4 * 1024,
+  maxConnections: 256,
+  networkTimeoutMs: 30_000,
+  idleTimeoutMs: 900_000,
+  ipAddrSize: 16 as IpAddrSize,
+});
+
+const GROUP_RE = /^[A-Za-z0-9]{1,16}$/;
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function int(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`${name} must be an integer between ${min} and ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies the defaults, validates every field (the message names the bad key) and freezes. */
+export function resolveOptions(opts: EmbeddedFdfsOptions): ResolvedOptions {
+  if (typeof opts.basePath !== 'string' || opts.basePath === '') {
+    throw new TypeError('basePath (store_path0) is required');
+  }
+  const o = { ...EMBEDDED_DEFAULTS, ...stripUndefined(opts) };
+  if (!GROUP_RE.test(o.groupName)) throw new TypeError(`groupName must be 1-16 letters or digits, got ${JSON.stringify(o.groupName)}`);
+  if (!IPV4_RE.test(o.sourceIp)) throw new TypeError(`sourceIp must be an IPv4 address, got ${JSON.stringify(o.sourceIp)}`);
+  if (o.ipAddrSize !== 16 && o.ipAddrSize !== 46) throw new TypeError(`ipAddrSize must be 16 or 46, got ${String(o.ipAddrSize)}`);
+  const logger = opts.logger === false ? pino({ enabled: false }) : (opts.logger ?? pino({ name: 'fdfs-embedded' }));
+  return Object.freeze({
+    basePath: opts.basePath,
+    bindHost: o.bindHost,
+    trackerPort: int('trackerPort', o.trackerPort, 0, 65535),
+    storagePort: int('storagePort', o.storagePort, 0, 65535),
+    groupName: o.groupName,
+    sourceIp: o.sourceIp,
+    subdirCountPerPath: int('subdirCountPerPath', o.subdirCountPerPath, 1, 256),
+    fileDistributeRotateCount: int('fileDistributeRotateCount', o.fileDistributeRotateCount, 1, 2 ** 31 - 1),
+    maxUploadSize: int('maxUploadSize', o.maxUploadSize, 0, Number.MAX_SAFE_INTEGER),
+    maxMetadataBody: int('maxMetadataBody', o.maxMetadataBody, 64, 64 * 1024 * 1024),
+    maxSmallBody: int('maxSmallBody', o.maxSmallBody, 256, 1024 * 1024),
+    maxConnections: int('maxConnections', o.maxConnections, 1, 1_000_000),
+    networkTimeoutMs: int('networkTimeoutMs', o.networkTimeoutMs, 1, 2 ** 31 - 1),
+    idleTimeoutMs: int('idleTimeoutMs', o.idleTimeoutMs, 1, 2 ** 31 - 1),
+    ipAddrSize: o.ipAddrSize,
+    logger,
+  });
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { parseRemoteFilename, type ParsedFileId } from 'fastdfs-client-ts/file-id';
+import { Errno, invalid, notFound, StatusError } from './status.js';
+
+/** Sub dir names on disk and in file names: two upper-case hex digits. */
+export const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+
+/** Where a remote filename lives on disk, after every check (see `locate`). */
+export interface Located {
+  parsed: ParsedFileId;
+  path: string;
+}
+
+export interface Received {
+  tmpPath: string;
+  size: number;
+  crc32: number;
+  /** mtime of the written file, seconds: the timestamp FastDFS puts in the name (storage_service.c 2290-2303). */
+  mtime: number;
+}
+
+/** FDFS_STORAGE_META_FILE_EXT: metadata of `x` is stored in `x-m`. */
+export const META_SUFFIX = '-m';
+/** Remote filenames are at most 127 bytes (`char filename[128]` in every storage handler). */
+const MAX_FILENAME = 127;
+
+/**
+ * The disk side of the storage: `<base>/data/XX/YY/<name>` plus `<name>-m` metadata files,
+ * and `<base>/data/.tmp/` for content being received (same file system, so placing a finished
+ * upload is a link/rename, never a copy).
+ */
+export class Store {
+  readonly dataDir: string;
+  readonly tmpDir: string;
+  private readonly madeDirs = new Set<string>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(basePath: string, readonly groupName: string) {
+    this.dataDir = join(basePath, 'data');
+    this.tmpDir = join(this.dataDir, '.tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dataDir, { recursive: true });
+    // Anything left in .tmp was being received when the process died.
+    await rm(this.tmpDir, { recursive: true, force: true });
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  /**
+   * Validates a remote filename from the network and maps it to a path under data/.
+   * Mirrors storage_split_filename_ex + fdfs_check_data_filename (EINVAL for a bad name or a
+   * store path index other than 0, storage/trunk_mgr/trunk_shared.c 230-257,
+   * common/fdfs_global.c 33-63), and is stricter: the name must be a FastDFS name
+   * (parseRemoteFilename) and must not end in `-m`, which would address a metadata file.
+   */
+  locate(filename: string): Located {
+    if (filename.length > MAX_FILENAME) throw invalid(`filename of ${filename.length} bytes is too long`);
+    let parsed: ParsedFileId;
+    try {
+      parsed = parseRemoteFilename(this.groupName, filename);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+    if (parsed.storePathIndex !== 0) throw invalid(`store path index ${parsed.storePathIndex} does not exist`);
+    if (filename.endsWith(META_SUFFIX)) throw invalid('filenames ending in -m address metadata files');
+    const path = join(this.dataDir, hex2(parsed.subdirHigh), hex2(parsed.subdirLow), parsed.basename);
+    if (!path.startsWith(this.dataDir + sep)) throw invalid('filename escapes the store path');
+    return { parsed, path };
+  }
+
+  /** The group check every storage command makes first: a foreign group is EINVAL on the storage. */
+  checkGroup(group: string): void {
+    if (group !== this.groupName) throw invalid(`group ${JSON.stringify(group)} is not ${this.groupName}`);
+  }
+
+  /** lstat of a data file: ENOENT when missing, EINVAL when not a regular file (storage_service.c 7784-7811). */
+  async regularFile(path: string, follow = false): Promise<Stats> {
+    let st: Stats;
+    try {
+      st = follow ? await stat(path) : await lstat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`no such file ${path}`);
+      throw err;
+    }
+    if (!st.isFile()) throw new StatusError(follow ? Errno.EISDIR : Errno.EINVAL, `${path} is not a regular file`);
+    return st;
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await lstat(path);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  subdirPath(high: number, low: number): string {
+    return join(this.dataDir, hex2(high), hex2(low));
+  }
+
+  async ensureSubdir(high: number, low: number): Promise<void> {
+    const dir = this.subdirPath(high, low);
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
+  }
+
+  /**
+   * Receives `size` bytes into a temp file, computing the CRC32 on the way. The temp file is
+   * removed if anything fails (stalled or closed connection, full disk).
+   */
+  async receive(size: number, stream: (sink: (chunk: Buffer) => Promise<void>) => Promise<void>): Promise<Received> {
+    const tmpPath = join(this.tmpDir, randomUUID());
+    const handle = await open(tmpPath, 'wx');
+    let crc = 0;
+    try {
+      await stream(async (chunk) => {
+        crc = crc32(chunk, crc);
+        let off = 0;
+        while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      });
+      await handle.close();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await unlink(tmpPath).catch(() => undefined);
+      throw err;
+    }
+    const st = await stat(tmpPath);
+    return { tmpPath, size, crc32: crc >>> 0, mtime: Math.floor(st.mtimeMs / 1000) };
+  }
+
+  /**
+   * Moves `from` to `to` without ever replacing an existing file: EEXIST when `to` exists.
+   * link() + unlink() is atomic against a racing writer; rename() is the fallback for file
+   * systems without hard links.
+   */
+  async placeExclusive(from: string, to: string): Promise<void> {
+    try {
+      await link(from, to);
+      await unlink(from);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new StatusError(Errno.EEXIST, `${to} exists`);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
+    }
+    if (await this.exists(to)) throw new StatusError(Errno.EEXIST, `${to} exists`);
+    await rename(from, to);
+  }
+
+  async discard(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
+  }
+
+  /** CRC32 of a whole file, streamed (appender and slave files carry none in their name). */
+  async crc32Of(path: string): Promise<number> {
+    const handle = await open(path, 'r');
+    try {
+      let crc = 0;
+      for await (const chunk of handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false })) {
+        crc = crc32(chunk as Buffer, crc);
+      }
+      return crc >>> 0;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async diskSpace(): Promise<{ totalMb: number; freeMb: number; freeBytes: number }> {
+    const s = await statfs(this.dataDir);
+    const mb = 1024 * 1024;
+    return { totalMb: Math.floor((s.blocks * s.bsize) / mb), freeMb: Math.floor((s.bavail * s.bsize) / mb), freeBytes: s.bavail * s.bsize };
+  }
+
+  /** Runs `fn` with `path` to itself: appends, modifies, truncates, renames and deletes of one file do not interleave. */
+  async withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(path) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(path, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(path) === tail) this.locks.delete(path);
+    }
+  }
+
+  /** Copies all of `from` into `to` at `position` (an append when it is the file's size). */
+  async copyInto(from: string, to: string, position: number): Promise<number> {
+    const src = await open(from, 'r');
+    try {
+      const dst = await open(to, 'r+');
+      try {
+        const buf = Buffer.allocUnsafe(256 * 1024);
+        let at = position;
+        for (;;) {
+          const { bytesRead } = await src.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) break;
+          let off = 0;
+          while (off < bytesRead) off += (await dst.write(buf, off, bytesRead - off, at + off)).bytesWritten;
+          at += bytesRead;
+        }
+        return at - position;
+      } finally {
+        await dst.close();
+      }
+    } finally {
+      await src.close();
+    }
+  }
+
+  /** Number of entries in .tmp, for tests that check nothing half-written stays behind. */
+  async pendingTemps(): Promise<number> {
+    return (await readdir(this.tmpDir)).length;
+  }
+}
