@@ -15,9 +15,12 @@ export interface Request {
   /** The header's status byte: 0, or QUERY_FILE_INFO flags. */
   readonly flags: number;
   readonly bodyLength: number;
-  /** Body bytes not read yet. When a handler fails before reading all of them the connection is closed after the reply. */
+  /**
+   * Body bytes not read yet. When a handler fails before reading all of them, the rest is
+   * skipped if small (DRAIN_LIMIT), else the connection is closed after the reply.
+   */
   readonly remaining: number;
-  /** Reads the whole body; EINVAL (connection closed after the reply) when it is longer than `limit`. */
+  /** Reads the whole body; EINVAL when it is longer than `limit`. */
   body(limit: number): Promise<Buffer>;
   read(n: number): Promise<Buffer>;
   /** Streams `n` body bytes to `sink`, one chunk at a time. */
@@ -42,6 +45,8 @@ export interface ConnectionConfig {
 }
 
 const HIGH_WATER = 1024 * 1024;
+/** A refused request whose unread body is at most this long is skipped; a longer one closes the connection. */
+const DRAIN_LIMIT = 64 * 1024;
 /** How long a connection closed after a bad request keeps swallowing the client's bytes, so the reply is not lost to a reset. */
 const LINGER_MS = 2000;
 
@@ -100,10 +105,12 @@ export class Connection {
         }
         await this.send(reply);
         logger.debug({ role, peer: this.peer, cmd: header.cmd, status: reply.status ?? 0, ms: Date.now() - started }, 'request');
-        if (req.remaining > 0) {
+        if (req.remaining > DRAIN_LIMIT) {
           this.lingerAndClose();
           return;
         }
+        // A small unread rest (a request refused early) is skipped so the connection stays usable.
+        if (req.remaining > 0) await this.reader.stream(req.remaining, this.config.networkTimeoutMs, () => undefined);
       }
     } catch (err) {
       if (err instanceof ReadError) {
