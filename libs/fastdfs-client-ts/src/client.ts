@@ -34,7 +34,7 @@ export interface UploadOptions {
 }
 
 export interface SlaveOptions {
-  /** Appended to the master's name before the extension, e.g. `_150x150`. */
+  /** Appended to the master's name before the extension, e.g. `_150x150`; must not be empty. */
   prefix: string;
   /** Extension without the dot; default the master's, '' for none. */
   ext?: string;
@@ -162,6 +162,8 @@ export class FdfsClient {
   async uploadSlave(masterFileId: string, source: UploadSource, options: SlaveOptions): Promise<string> {
     const master = toGroupFile(masterFileId);
     const ext = options.ext ?? extOfFilename(master.filename);
+    // The storage refuses an empty prefix outright (storage_service.c 5524-5530).
+    if (options.prefix === '') throw new InvalidArgumentError('a slave file needs a non-empty prefix');
     buildSlaveFilename(master.filename, options.prefix, ext); // validates before any I/O
     const content = toContent(source, options.size);
     const file = await this.onUpdateStorage(master, (c) =>

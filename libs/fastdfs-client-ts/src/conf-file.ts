@@ -29,6 +29,8 @@ function parseInto(
       if (depth >= MAX_INCLUDE_DEPTH) throw new ConfigError(`${source}:${i + 1}: #include nested too deep`);
       const name = includeMatch[1] as string;
       parseInto(entries, include(name), name, include, depth + 1);
+      // libfastcommon ini_file_reader.c 1052-1060: after an include, keys are global again.
+      section = '';
       return;
     }
     if (line === '' || line.startsWith('#')) return;

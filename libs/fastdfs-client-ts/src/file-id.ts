@@ -127,7 +127,6 @@ export function describeParsed(parsed: ParsedFileId): FileIdInfo {
     fileSize = Number(masked);
     crc32 = bytes.readUInt32BE(16);
   }
-  const dot = parsed.basename.lastIndexOf('.');
   return {
     ...parsed,
     type,
@@ -137,7 +136,7 @@ export function describeParsed(parsed: ParsedFileId): FileIdInfo {
     createTimestamp,
     fileSize,
     crc32,
-    ext: dot >= BASE64_LENGTH ? parsed.basename.slice(dot + 1) : '',
+    ext: extOfFilename(parsed.basename),
   };
 }
 

@@ -61,6 +61,8 @@ export function resolveOptions(options: FdfsClientOptions): Readonly<ResolvedOpt
     maxResponseBody: positive('maxResponseBody', options.maxResponseBody ?? DEFAULTS.maxResponseBody),
   };
   Object.freeze(resolved.pool);
+  for (const tracker of resolved.trackers) Object.freeze(tracker);
+  Object.freeze(resolved.trackers);
   return Object.freeze(resolved);
 }
 

@@ -13,7 +13,8 @@ export function generateToken(fileIdWithoutGroup: string, secret: string, timest
 
 /** Strips the group when given a full file id (`group1/M00/…` → `M00/…`). */
 export function tokenSubject(fileId: string): string {
-  return fileId.startsWith('M') ? fileId : parseFileId(fileId).filename;
+  // A group may itself start with 'M': only `M<2 hex>/` marks a name without its group.
+  return /^M[0-9A-F]{2}\//.test(fileId) ? fileId : parseFileId(fileId).filename;
 }
 
 export type TokenCheck = 'ok' | 'malformed' | 'expired' | 'mismatch';

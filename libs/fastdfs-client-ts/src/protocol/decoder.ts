@@ -14,6 +14,9 @@ export class Decoder {
   }
 
   private take(n: number): number {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new ProtocolError(`${this.what}: invalid length ${n} at offset ${this.offset}`);
+    }
     if (!this.canReadBytes(n)) {
       throw new ProtocolError(
         `${this.what}: need ${n} bytes at offset ${this.offset}, have ${this.buf.length - this.offset}`,

@@ -38,19 +38,26 @@ export function packMetadata(meta: Metadata): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Splits metadata text; names and values are cut to the server's limits, as the C client does. */
+/**
+ * Splits metadata text as fdfs_split_metadata_ex does (tracker/tracker_proto.c 318-394): the
+ * text ends at the first NUL, a record without a field separator is skipped, and names and
+ * values are cut to the server's limits.
+ */
 export function unpackMetadata(buf: Buffer): Metadata {
   const meta: Metadata = {};
-  if (buf.length === 0) return meta;
+  const nul = buf.indexOf(0);
+  const text = nul === -1 ? buf : buf.subarray(0, nul);
   let start = 0;
-  while (start <= buf.length) {
-    let end = buf.indexOf(META_RECORD_SEPARATOR, start);
-    if (end === -1) end = buf.length;
-    const record = buf.subarray(start, end);
+  while (start < text.length) {
+    let end = text.indexOf(META_RECORD_SEPARATOR, start);
+    if (end === -1) end = text.length;
+    const record = text.subarray(start, end);
     const sep = record.indexOf(META_FIELD_SEPARATOR);
-    const name = record.subarray(0, sep === -1 ? record.length : sep).subarray(0, META_NAME_MAX);
-    const value = sep === -1 ? Buffer.alloc(0) : record.subarray(sep + 1).subarray(0, META_VALUE_MAX);
-    if (name.length > 0) meta[name.toString('utf8')] = value.toString('utf8');
+    if (sep !== -1) {
+      const name = record.subarray(0, Math.min(sep, META_NAME_MAX));
+      const value = record.subarray(sep + 1).subarray(0, META_VALUE_MAX);
+      meta[name.toString('utf8')] = value.toString('utf8');
+    }
     start = end + 1;
   }
   return meta;
