@@ -38,13 +38,19 @@ export function packMetadata(meta: Metadata): Buffer {
   return Buffer.concat(parts);
 }
 
+/** One metadata record as bytes, the way the storage handles it. */
+export interface MetaRecord {
+  name: Buffer;
+  value: Buffer;
+}
+
 /**
  * Splits metadata text as fdfs_split_metadata_ex does (tracker/tracker_proto.c 318-394): the
- * text ends at the first NUL, a record without a field separator is skipped, and names and
- * values are cut to the server's limits.
+ * text ends at the first NUL (the C code works on strings), a record without a field
+ * separator is skipped, and names and values are cut to the server's limits.
  */
-export function unpackMetadata(buf: Buffer): Metadata {
-  const meta: Metadata = {};
+export function splitMetadata(buf: Buffer): MetaRecord[] {
+  const records: MetaRecord[] = [];
   const nul = buf.indexOf(0);
   const text = nul === -1 ? buf : buf.subarray(0, nul);
   let start = 0;
@@ -54,12 +60,17 @@ export function unpackMetadata(buf: Buffer): Metadata {
     const record = text.subarray(start, end);
     const sep = record.indexOf(META_FIELD_SEPARATOR);
     if (sep !== -1) {
-      const name = record.subarray(0, Math.min(sep, META_NAME_MAX));
-      const value = record.subarray(sep + 1).subarray(0, META_VALUE_MAX);
-      meta[name.toString('utf8')] = value.toString('utf8');
+      records.push({ name: record.subarray(0, Math.min(sep, META_NAME_MAX)), value: record.subarray(sep + 1).subarray(0, META_VALUE_MAX) });
     }
     start = end + 1;
   }
+  return records;
+}
+
+/** Metadata text as a name → value map (UTF-8). */
+export function unpackMetadata(buf: Buffer): Metadata {
+  const meta: Metadata = {};
+  for (const { name, value } of splitMetadata(buf)) meta[name.toString('utf8')] = value.toString('utf8');
   return meta;
 }
 
