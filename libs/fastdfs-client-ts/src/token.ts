@@ -28,7 +28,8 @@ export function checkToken(
   ttlSeconds: number,
   nowSeconds: number = Math.floor(Date.now() / 1000),
 ): TokenCheck {
-  if (!/^[0-9a-fA-F]{32}$/.test(token)) return 'malformed';
+  // The C check is a memcmp against lower-case hex: an upper-case token never matches.
+  if (!/^[0-9a-f]{32}$/.test(token)) return 'malformed';
   if (timestamp !== 0 && nowSeconds - timestamp > ttlSeconds) return 'expired';
   const expected = Buffer.from(generateToken(fileIdWithoutGroup, secret, timestamp), 'hex');
   return timingSafeEqual(expected, Buffer.from(token, 'hex')) ? 'ok' : 'mismatch';

@@ -74,6 +74,7 @@ describe('checkToken', () => {
     ['non-hex', `${TOKEN.slice(0, 31)}g`],
     ['spaces', ` ${TOKEN.slice(1)}`],
     ['64 chars', TOKEN + TOKEN],
+    ['upper-case hex (fdfs_http_check_token compares with memcmp)', TOKEN.toUpperCase()],
   ])('malformed: %s', (_what, token) => {
     expect(checkToken(ID, KEY, TS, token, 900, TS)).toBe('malformed');
   });
