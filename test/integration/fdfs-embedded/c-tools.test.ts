@@ -1,25 +1,18 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import { decodeFileId } from 'fastdfs-client-ts/file-id';
+import { cTool, hasCTools as hasTools } from '../../helpers/c-tools.js';
 import { removeDir, startEmbedded } from './raw-client.js';
 
 /*
  * The real FastDFS 6.16 C tools against the embedded server. Runs only where they are
- * installed (/usr/bin/fdfs_upload_file and friends).
+ * installed (/usr/bin, or $FDFS_C_TOOLS_DIR).
  */
-const run = promisify(execFile);
-const BIN = '/usr/bin';
-const hasTools = existsSync(join(BIN, 'fdfs_upload_file'));
-
 async function tool(name: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(join(BIN, name), args, { timeout: 20_000 });
-  return stdout.trim();
+  return (await cTool(name, args)).stdout.trim();
 }
 
 /** `fdfs_file_info` prints "key: value" lines. */
