@@ -5,7 +5,7 @@ import * as storage from './commands/storage.js';
 import * as tracker from './commands/tracker.js';
 import { ErrorCode, FdfsError, InvalidArgumentError } from './errors.js';
 import { buildSlaveFilename, decodeFileId, extOfFilename, type FileIdInfo, parseFileId, validateExt } from './file-id.js';
-import { type Address, formatAddress } from './net/address.js';
+import { type Address, formatAddress, parseAddress } from './net/address.js';
 import type { Connection, ResponseStream } from './net/connection.js';
 import { ConnectionPool, type PoolStats } from './net/pool.js';
 import { TrackerSet, type TrackerState } from './net/tracker-set.js';
@@ -123,7 +123,7 @@ export class FdfsClient {
   /** ACTIVE_TEST against a tracker (the next in turn) or a given server address. */
   async activeTest(server?: Address | string): Promise<void> {
     if (server === undefined) return this.onTracker((c) => tracker.activeTest(c, this.max));
-    const address = typeof server === 'string' ? server : formatAddress(server);
+    const address = typeof server === 'string' ? parseAddress(server, 'server') : server;
     return this.poolFor(address).use((c) => tracker.activeTest(c, this.max), true);
   }
 
@@ -144,7 +144,7 @@ export class FdfsClient {
     validateExt(ext);
     const content = toContent(source, options.size);
     const target = await this.queryStore(options.group);
-    const file = await this.onStorage(target, (c) =>
+    const file = await this.poolFor(target).use((c) =>
       storage.upload(c, this.max, { appender, storePathIndex: target.storePathIndex, ext, content }), false);
     const fileId = `${file.group}/${file.filename}`;
     if (options.metadata !== undefined && Object.keys(options.metadata).length > 0) {
@@ -166,7 +166,7 @@ export class FdfsClient {
     if (options.prefix === '') throw new InvalidArgumentError('a slave file needs a non-empty prefix');
     buildSlaveFilename(master.filename, options.prefix, ext); // validates before any I/O
     const content = toContent(source, options.size);
-    const file = await this.onUpdateStorage(master, (c) =>
+    const file = await (await this.storagePool(Cmd.QUERY_UPDATE, master)).use((c) =>
       storage.uploadSlave(c, this.max, { masterFilename: master.filename, prefix: options.prefix, ext, content }), false);
     return `${file.group}/${file.filename}`;
   }
@@ -174,66 +174,63 @@ export class FdfsClient {
   async append(fileId: string, source: UploadSource, options: { size?: number } = {}): Promise<void> {
     const file = toGroupFile(fileId);
     const content = toContent(source, options.size);
-    await this.onUpdateStorage(file, (c) => storage.append(c, this.max, file.filename, content), false);
+    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.append(c, this.max, file.filename, content), false);
   }
 
   async modify(fileId: string, offset: number, source: UploadSource, options: { size?: number } = {}): Promise<void> {
     const file = toGroupFile(fileId);
     checkOffset('offset', offset);
     const content = toContent(source, options.size);
-    await this.onUpdateStorage(file, (c) => storage.modify(c, this.max, file.filename, offset, content), Buffer.isBuffer(source));
+    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.modify(c, this.max, file.filename, offset, content), Buffer.isBuffer(source));
   }
 
   async truncate(fileId: string, size = 0): Promise<void> {
     const file = toGroupFile(fileId);
     checkOffset('size', size);
-    await this.onUpdateStorage(file, (c) => storage.truncate(c, this.max, file.filename, size), true);
+    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.truncate(c, this.max, file.filename, size), true);
   }
 
   /** Turns an appender file into a normal one under a new name (FastDFS 6.02+); returns the new id. */
   async regenerateAppenderFilename(fileId: string): Promise<string> {
     const file = toGroupFile(fileId);
-    const renamed = await this.onUpdateStorage(file, (c) => storage.regenerateAppenderFilename(c, this.max, file.filename), false);
+    const renamed = await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.regenerateAppenderFilename(c, this.max, file.filename), false);
     return `${renamed.group}/${renamed.filename}`;
   }
 
   async delete(fileId: string): Promise<void> {
     const file = toGroupFile(fileId);
-    await this.onUpdateStorage(file, (c) => storage.deleteFile(c, this.max, file), false);
+    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.deleteFile(c, this.max, file), false);
   }
 
   /** Downloads into memory. Note FastDFS 6.16 refuses to download an empty file (EINVAL). */
   async download(fileId: string, range: RangeOptions = {}): Promise<Buffer> {
     const file = toGroupFile(fileId);
     const r = toRange(range);
-    const target = await this.queryFetch(fileId);
-    return this.onStorage(firstStorage(target), (c) => storage.download(c, file, r), true);
+    return (await this.storagePool(Cmd.QUERY_FETCH_ONE, file)).use((c) => storage.download(c, file, r), true);
   }
 
   /** Downloads as a stream read straight off the socket; `contentLength` is known up front. */
   async downloadStream(fileId: string, range: RangeOptions = {}): Promise<ResponseStream> {
     const file = toGroupFile(fileId);
     const r = toRange(range);
-    const target = firstStorage(await this.queryFetch(fileId));
-    return this.poolFor(formatAddress(target)).useStream((c) => storage.downloadStream(c, this.max, file, r), true);
+    return (await this.storagePool(Cmd.QUERY_FETCH_ONE, file)).useStream((c) => storage.downloadStream(c, this.max, file, r), true);
   }
 
   async setMetadata(fileId: string, metadata: Metadata, mode: MetadataMode = 'overwrite'): Promise<void> {
     const file = toGroupFile(fileId);
-    await this.onUpdateStorage(file, (c) => storage.setMetadata(c, this.max, file, metadata, mode), true);
+    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.setMetadata(c, this.max, file, metadata, mode), true);
   }
 
   /** Metadata of a file; FastDFS answers NOT_FOUND both for a missing file and for one without metadata. */
   async getMetadata(fileId: string): Promise<Metadata> {
     const file = toGroupFile(fileId);
-    return this.onUpdateStorage(file, (c) => storage.getMetadata(c, this.max, file), true);
+    return (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.getMetadata(c, this.max, file), true);
   }
 
   /** QUERY_FILE_INFO: size and time from the storage's disk; CRC32 computed for appender/slave files. */
   async queryFileInfo(fileId: string, options: { computeCrc32?: boolean } = {}): Promise<RemoteFileInfo> {
     const file = toGroupFile(fileId);
-    const target = await this.queryFetch(fileId);
-    return this.onStorage(firstStorage(target), (c) =>
+    return (await this.storagePool(Cmd.QUERY_FETCH_ONE, file)).use((c) =>
       storage.queryFileInfo(c, this.max, file, options.computeCrc32 ?? true), true);
   }
 
@@ -276,13 +273,10 @@ export class FdfsClient {
     return this.trackers.use(fn);
   }
 
-  private onStorage<T>(address: Address, fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
-    return this.poolFor(formatAddress(address)).use(fn, idempotent);
-  }
-
-  private async onUpdateStorage<T>(file: GroupFile, fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
-    const target = await this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_UPDATE, file));
-    return this.onStorage(firstStorage(target), fn, idempotent);
+  /** The pool of the storage the tracker names for `file`: 102 to read it, 103 (its source) to change it. */
+  private async storagePool(cmd: typeof Cmd.QUERY_FETCH_ONE | typeof Cmd.QUERY_UPDATE, file: GroupFile): Promise<ConnectionPool> {
+    const targets = await this.onTracker((c) => tracker.queryFetch(c, this.max, cmd, file));
+    return this.poolFor(targets.storages[0] as Address);
   }
 
   private newPool(address: Address): ConnectionPool {
@@ -293,13 +287,14 @@ export class FdfsClient {
   }
 
   /** The pool for a storage address, most recently used last; bounded by STORAGE_POOL_LIMIT. */
-  private poolFor(address: string): ConnectionPool {
+  private poolFor(target: Address): ConnectionPool {
     if (this.closed) throw new FdfsError(ErrorCode.POOL_CLOSED, 'client is closed');
+    const address = formatAddress(target);
     let pool = this.storagePools.get(address);
     if (pool !== undefined) {
       this.storagePools.delete(address);
     } else {
-      pool = this.newPool(toAddress(address));
+      pool = this.newPool(target);
       for (const [key, old] of this.storagePools) {
         if (this.storagePools.size < STORAGE_POOL_LIMIT) break;
         if (old.stats().busy === 0) {
@@ -316,16 +311,6 @@ export class FdfsClient {
 function toGroupFile(fileId: string): GroupFile {
   const parsed = parseFileId(fileId);
   return { group: parsed.group, filename: parsed.filename };
-}
-
-function toAddress(address: string): Address {
-  const colon = address.lastIndexOf(':');
-  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
-}
-
-function firstStorage(targets: FetchTargets | StoreTarget): Address {
-  if ('storages' in targets) return targets.storages[0] as Address;
-  return targets;
 }
 
 function toContent(source: UploadSource, size: number | undefined): Content {

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { FdfsClient } from '../client.js';
 import { readClientConf } from '../client-conf.js';
 import { FdfsError } from '../errors.js';
-import { decodeFileId, parseFileId } from '../file-id.js';
+import { parseFileId } from '../file-id.js';
 import type { FdfsClientOptions } from '../options.js';
 import { formatFileInfo } from './format.js';
 
@@ -84,8 +84,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         return 0;
       case 'info': {
         const fileId = need(args, 0, 'info <file id>');
-        const local = decodeFileId(fileId);
-        const info = local.type === 'normal' && local.sourceIp !== '' ? { ...local, fromServer: false } : await connect().fileInfo(fileId);
+        // No I/O for a normal file: fileInfo decodes the name and asks the server only when it must.
+        const info = await connect().fileInfo(fileId);
         out(values.json === true ? JSON.stringify(info, null, 2) : formatFileInfo(info));
         return 0;
       }
