@@ -1,7 +1,7 @@
 import { readFile, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import {
-  Cmd, Decoder, decodeDownloadRequest, decodeGroupFile, encodeFileInfoResponse, encodeGroupFile,
-  FILE_INFO_FLAG_NO_CRC32, GROUP_NAME_SIZE, META_MERGE, META_OVERWRITE, type IpFieldSize,
+  Cmd, decodeAppenderFixed, decodeDownloadRequest, decodeGroupFile, decodeSetMetadataRequest, encodeFileInfoResponse,
+  encodeGroupFile, FILE_INFO_FLAG_NO_CRC32, GROUP_NAME_SIZE, TRUNCATE_FIXED_SIZE, type IpFieldSize,
 } from 'fastdfs-client-ts/protocol';
 import { describeParsed, encodeNameBase64 } from 'fastdfs-client-ts/file-id';
 import type { Handler, Request } from './connection.js';
@@ -65,24 +65,16 @@ export function storageHandlers(node: StorageNode): (cmd: number) => Handler | u
    * with the body, group ours: else EINVAL. The file must exist (ENOENT).
    */
   const setMetadata: Handler = async (req) => {
-    const fixed = 8 + 8 + 1 + GROUP_NAME_SIZE;
-    const body = await req.body(options.maxMetadataBody);
-    if (body.length <= fixed) throw invalid(`set metadata: body of ${body.length} bytes`);
-    const d = new Decoder(body, 'set metadata');
-    const filenameLength = d.readInt64();
-    const metaSize = d.readInt64();
-    if (filenameLength <= 0 || filenameLength >= MAX_NAME_BUFFER) throw invalid(`set metadata: filename length ${filenameLength}`);
-    const flag = d.readUInt8();
-    if (flag !== META_OVERWRITE && flag !== META_MERGE) throw invalid(`set metadata: op flag 0x${flag.toString(16)}`);
-    if (metaSize < 0 || metaSize !== body.length - fixed - filenameLength) throw invalid(`set metadata: meta size ${metaSize}`);
-    store.checkGroup(d.readFixedString(GROUP_NAME_SIZE));
-    const loc = store.locate(d.readBytes(filenameLength).toString('latin1'));
-    const meta = d.readRest();
+    // The codec rejects (ProtocolError → EINVAL) lengths that are negative or disagree with the body.
+    const { group, filename, mode, metadata: meta } = decodeSetMetadataRequest(await req.body(options.maxMetadataBody));
+    if (mode === undefined) throw invalid('set metadata: op flag is neither O nor M');
+    store.checkGroup(group);
+    const loc = store.locate(filename);
     await store.regularFile(loc.path);
     const metaPath = loc.path + META_SUFFIX;
     await store.withLock(metaPath, async () => {
       let records;
-      if (flag === META_OVERWRITE) {
+      if (mode === 'overwrite') {
         if (meta.length === 0) {
           await unlink(metaPath).catch((err: NodeJS.ErrnoException) => {
             if (err.code !== 'ENOENT') throw err;
@@ -141,15 +133,13 @@ export function storageHandlers(node: StorageNode): (cmd: number) => Handler | u
    */
   const truncateFile: Handler = async (req) => {
     const body = await req.body(small);
-    if (body.length <= 16) throw invalid(`truncate: body of ${body.length} bytes`);
-    const d = new Decoder(body, 'truncate');
-    const nameLength = d.readInt64();
-    const size = d.readInt64();
+    if (body.length <= TRUNCATE_FIXED_SIZE) throw invalid(`truncate: body of ${body.length} bytes`);
+    const { filenameLength: nameLength, numbers: [size = -1] } = decodeAppenderFixed(body, 1);
     if (nameLength < MIN_APPENDER_NAME || nameLength >= MAX_NAME_BUFFER) throw invalid(`truncate: filename length ${nameLength}`);
     if (size < 0) throw invalid(`truncate: size ${size}`);
-    if (d.remaining !== nameLength) throw invalid('truncate: body length does not match the filename length');
+    if (body.length - TRUNCATE_FIXED_SIZE !== nameLength) throw invalid('truncate: body length does not match the filename length');
     if (size > options.maxUploadSize) throw new StatusError(Errno.ENOSPC, `truncate: ${size} bytes exceeds maxUploadSize`);
-    const { loc } = await locateAppender(node, d.readRest().toString('latin1'));
+    const { loc } = await locateAppender(node, body.toString('latin1', TRUNCATE_FIXED_SIZE));
     await store.withLock(loc.path, async () => {
       const st = await store.regularFile(loc.path);
       if (st.size !== size) await truncate(loc.path, size);

@@ -25,8 +25,6 @@ export interface Received {
 
 /** FDFS_STORAGE_META_FILE_EXT: metadata of `x` is stored in `x-m`. */
 export const META_SUFFIX = '-m';
-/** Remote filenames are at most 127 bytes (`char filename[128]` in every storage handler). */
-const MAX_FILENAME = 127;
 
 /**
  * The disk side of the storage: `<base>/data/XX/YY/<name>` plus `<name>-m` metadata files,
@@ -59,7 +57,6 @@ export class Store {
    * (parseRemoteFilename) and must not end in `-m`, which would address a metadata file.
    */
   locate(filename: string): Located {
-    if (filename.length > MAX_FILENAME) throw invalid(`filename of ${filename.length} bytes is too long`);
     let parsed: ParsedFileId;
     try {
       parsed = parseRemoteFilename(this.groupName, filename);

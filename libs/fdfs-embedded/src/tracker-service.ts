@@ -1,6 +1,6 @@
 import {
-  Cmd, encodeFetchResponse, encodeGroupStat, encodeStoreAllResponse, encodeStoreOneResponse, encodeStorageStat,
-  GROUP_NAME_SIZE, STORAGE_ID_SIZE, StorageStatus, type IpFieldSize,
+  Cmd, decodeGroupFile, decodeListStorageRequest, encodeFetchResponse, encodeGroupStat, encodeStoreAllResponse, encodeStoreOneResponse,
+  encodeStorageStat, GROUP_NAME_SIZE, StorageStatus, type IpFieldSize,
 } from 'fastdfs-client-ts/protocol';
 import { parseRemoteFilename } from 'fastdfs-client-ts/file-id';
 import type { Handler, Request } from './connection.js';
@@ -17,11 +17,8 @@ export const FDFS_VERSION = '6.16.1';
 /** upload_priority default in storage.conf. */
 const UPLOAD_PRIORITY = 10;
 
-function groupOf(body: Buffer): string {
-  const field = body.subarray(0, GROUP_NAME_SIZE);
-  const nul = field.indexOf(0);
-  return field.toString('latin1', 0, nul === -1 ? field.length : nul);
-}
+/** The group field that starts a request body (callers have checked its length). */
+const groupOf = (body: Buffer): string => decodeGroupFile(body).group;
 
 export function trackerHandlers(node: StorageNode): (cmd: number) => Handler | undefined {
   const { options } = node;
@@ -90,15 +87,12 @@ export function trackerHandlers(node: StorageNode): (cmd: number) => Handler | u
   /** 92: group[16] + optional storage id < 16 bytes (2466-2480); unknown group or id ENOENT (2485-2493, 2555-2559). */
   const listStorage: Handler = async (req) => {
     const body = await req.body(small);
-    if (body.length < GROUP_NAME_SIZE || body.length >= GROUP_NAME_SIZE + STORAGE_ID_SIZE) {
-      throw invalid(`list storage: body of ${body.length} bytes`);
-    }
-    if (groupOf(body) !== options.groupName) throw notFound(`no group ${groupOf(body)}`);
-    const idField = body.subarray(GROUP_NAME_SIZE);
-    const nul = idField.indexOf(0);
-    const storageId = idField.toString('latin1', 0, nul === -1 ? idField.length : nul);
-    // Without storage ids (use_storage_id=false) a storage's id is its IP address.
-    if (idField.length > 0 && storageId !== options.sourceIp) throw notFound(`no storage ${storageId}`);
+    // The codec rejects (ProtocolError → EINVAL) a body shorter than a group or with an id of 16+ bytes.
+    const { group, storageId = '' } = decodeListStorageRequest(body);
+    if (group !== options.groupName) throw notFound(`no group ${group}`);
+    // Without storage ids (use_storage_id=false) a storage's id is its IP address. An id field
+    // that is present but empty names no storage either.
+    if (body.length > GROUP_NAME_SIZE && storageId !== options.sourceIp) throw notFound(`no storage ${storageId}`);
     const disk = await node.store.diskSpace();
     const counters = { ...node.state.counters, lastHeartBeatTime: Math.floor(Date.now() / 1000) };
     return {
