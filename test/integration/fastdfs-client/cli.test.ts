@@ -3,12 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
+import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import { decodeFileId } from 'fastdfs-client-ts';
 import { formatFileInfo } from '../../../libs/fastdfs-client-ts/src/cli/format.js';
 import { runCli } from '../../helpers/client-conformance.js';
 import { unusedPort } from '../../helpers/fake-fdfs-server.js';
 import { writeClientConf } from '../../helpers/c-tools.js';
+import { startEmbedded } from '../fdfs-embedded/raw-client.js';
 
 let server: EmbeddedFdfs;
 let dir: string;
@@ -16,8 +17,7 @@ let tracker: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fdfs-cli-'));
-  server = new EmbeddedFdfs({ basePath: join(dir, 'store'), trackerPort: 0, storagePort: 0, logger: false });
-  await server.start();
+  ({ server } = await startEmbedded({}, join(dir, 'store')));
   tracker = `127.0.0.1:${server.trackerAddress.port}`;
 });
 
