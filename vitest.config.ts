@@ -1,20 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-
 export default defineConfig({
-  resolve: {
-    // Tests run against the TypeScript sources, not dist/, so no build step is needed first.
-    alias: [
-      { find: /^fastdfs-client-ts\/protocol$/, replacement: src('./libs/fastdfs-client-ts/src/protocol/index.ts') },
-      { find: /^fastdfs-client-ts\/file-id$/, replacement: src('./libs/fastdfs-client-ts/src/file-id.ts') },
-      { find: /^fastdfs-client-ts\/conf-file$/, replacement: src('./libs/fastdfs-client-ts/src/conf-file.ts') },
-      { find: /^fastdfs-client-ts\/errors$/, replacement: src('./libs/fastdfs-client-ts/src/errors.ts') },
-      { find: /^fastdfs-client-ts$/, replacement: src('./libs/fastdfs-client-ts/src/index.ts') },
-      { find: /^@pic-storage\/fdfs-embedded$/, replacement: src('./libs/fdfs-embedded/src/index.ts') },
-    ],
-  },
+  // Workspace packages export their TypeScript sources under the `source` condition, so tests run
+  // against src/ without a build step (the same condition the test typecheck uses).
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

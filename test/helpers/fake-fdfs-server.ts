@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { decodeHeader, encodeHeader, HEADER_SIZE } from 'fastdfs-client-ts/protocol';
+import { decodeHeader, encodeHeader, HEADER_SIZE } from 'fastdfs-protocol';
 
 /** What the fake does with one request. */
 export type FakeAction =

@@ -1,6 +1,6 @@
-import { ConfReader, readConfFile, type ConfEntries } from './conf-file.js';
 import { ConfigError } from './errors.js';
 import type { FdfsClientOptions } from './options.js';
+import { type ConfEntries, ConfReader, readConfFile } from 'fastdfs-conf';
 
 /**
  * Maps a FastDFS `client.conf` onto client options. Keys read (conf/client.conf in FastDFS):

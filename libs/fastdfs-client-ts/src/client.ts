@@ -4,20 +4,11 @@ import { type Content } from './commands/content.js';
 import * as storage from './commands/storage.js';
 import * as tracker from './commands/tracker.js';
 import { ErrorCode, FdfsError, InvalidArgumentError } from './errors.js';
-import { buildSlaveFilename, decodeFileId, extOfFilename, type FileIdInfo, parseFileId, validateExt } from './file-id.js';
-import { type Address, formatAddress, parseAddress } from './net/address.js';
 import type { Connection, ResponseStream } from './net/connection.js';
 import { ConnectionPool, type PoolStats } from './net/pool.js';
 import { TrackerSet, type TrackerState } from './net/tracker-set.js';
-import { type FdfsClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { Cmd } from './protocol/constants.js';
-import type { GroupFile } from './protocol/group-file.js';
-import type { RemoteFileInfo } from './protocol/storage/file-info.js';
-import type { Metadata, MetadataMode } from './protocol/storage/metadata.js';
-import type { GroupStat } from './protocol/tracker/list-groups.js';
-import type { StorageStat } from './protocol/tracker/list-storages.js';
-import type { FetchTargets } from './protocol/tracker/query-fetch.js';
-import type { StoreTarget, StoreTargets } from './protocol/tracker/query-store.js';
+import { type FdfsClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
+import { type Address, buildSlaveFilename, Cmd, decodeFileId, extOfFilename, type FetchTargets, type FileIdInfo, formatAddress, type GroupFile, type GroupStat, type Metadata, type MetadataMode, parseAddress, parseFileId, type RemoteFileInfo, type StorageStat, type StoreTarget, type StoreTargets, validateExt } from 'fastdfs-protocol';
 
 /** Bytes to upload: a Buffer, or a stream whose size is given in the options. */
 export type UploadSource = Buffer | Readable | AsyncIterable<Buffer>;
@@ -62,13 +53,13 @@ const STORAGE_POOL_LIMIT = 256;
  * regenerate) QUERY_UPDATE, i.e. the file's source storage.
  */
 export class FdfsClient {
-  readonly options: Readonly<ResolvedOptions>;
+  readonly options: Readonly<ResolvedClientOptions>;
   private readonly trackers: TrackerSet;
   private readonly storagePools = new Map<string, ConnectionPool>();
   private closed = false;
 
   constructor(options: FdfsClientOptions) {
-    this.options = resolveOptions(options);
+    this.options = resolveClientOptions(options);
     this.trackers = new TrackerSet(
       this.options.trackers.map((t) => this.newPool(t)),
       this.options.trackerRetryInterval,

@@ -1,26 +1,16 @@
+/** What a FastDFS client user needs. The wire codecs are in fastdfs-protocol, conf parsing in fastdfs-conf. */
 export { FdfsClient } from './client.js';
 export type { ClientStatus, RangeOptions, SlaveOptions, UploadOptions, UploadSource } from './client.js';
-export { DEFAULTS, resolveOptions } from './options.js';
-export type { FdfsClientOptions, ResolvedOptions } from './options.js';
+export { DEFAULTS, resolveClientOptions } from './options.js';
+export type { FdfsClientOptions, ResolvedClientOptions } from './options.js';
 export { clientOptionsFromConf, readClientConf } from './client-conf.js';
-export { ConfReader, parseConfText, readConfFile } from './conf-file.js';
-export type { ConfEntries } from './conf-file.js';
 export * from './errors.js';
-export * from './file-id.js';
 export * from './token.js';
-export { formatAddress, parseAddress } from './net/address.js';
-export type { Address } from './net/address.js';
-export { Connection } from './net/connection.js';
-export type { ConnectionOptions, RequestSpec, ResponseStream } from './net/connection.js';
-export { ConnectionPool } from './net/pool.js';
+export type { ResponseStream } from './net/connection.js';
 export type { PoolOptions, PoolStats } from './net/pool.js';
-export { TrackerSet } from './net/tracker-set.js';
 export type { TrackerState } from './net/tracker-set.js';
-export type { GroupFile } from './protocol/group-file.js';
-export type { RemoteFileInfo } from './protocol/storage/file-info.js';
-export type { Metadata, MetadataMode } from './protocol/storage/metadata.js';
-export type { GroupStat } from './protocol/tracker/list-groups.js';
-export type { StorageStat, StorageCounters } from './protocol/tracker/list-storages.js';
-export type { FetchTargets } from './protocol/tracker/query-fetch.js';
-export type { StoreTarget, StoreTargets } from './protocol/tracker/query-store.js';
-export type { ServerAddress } from './protocol/tracker/server-address.js';
+export { buildSlaveFilename, decodeFileId, formatAddress, parseAddress, parseFileId } from 'fastdfs-protocol';
+export type {
+  Address, FetchTargets, FileIdInfo, FileType, GroupFile, GroupStat, Metadata, MetadataMode, ParsedFileId, RemoteFileInfo,
+  StorageCounters, StorageStat, StoreTarget, StoreTargets,
+} from 'fastdfs-protocol';

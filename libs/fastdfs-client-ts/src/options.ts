@@ -1,6 +1,7 @@
+import { integerOption } from 'fastdfs-conf';
 import { ConfigError } from './errors.js';
-import { type Address, parseAddress } from './net/address.js';
 import type { PoolOptions } from './net/pool.js';
+import { type Address, parseAddress } from 'fastdfs-protocol';
 
 export interface FdfsClientOptions {
   /** Tracker addresses, `host:port` strings or objects. Required, at least one. */
@@ -17,7 +18,7 @@ export interface FdfsClientOptions {
   maxResponseBody?: number;
 }
 
-export interface ResolvedOptions {
+export interface ResolvedClientOptions {
   trackers: Address[];
   connectTimeout: number;
   networkTimeout: number;
@@ -35,7 +36,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 /** Validates once, with messages that name the bad option, and freezes the result. */
-export function resolveOptions(options: FdfsClientOptions): Readonly<ResolvedOptions> {
+export function resolveClientOptions(options: FdfsClientOptions): Readonly<ResolvedClientOptions> {
   if (!Array.isArray(options.trackers) || options.trackers.length === 0) {
     throw new ConfigError('trackers must list at least one tracker as "host:port"');
   }
@@ -47,31 +48,21 @@ export function resolveOptions(options: FdfsClientOptions): Readonly<ResolvedOpt
     }
   });
   const pool = { ...DEFAULTS.pool, ...options.pool };
-  const resolved: ResolvedOptions = {
+  const resolved: ResolvedClientOptions = {
     trackers,
-    connectTimeout: positive('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout),
-    networkTimeout: positive('networkTimeout', options.networkTimeout ?? DEFAULTS.networkTimeout),
+    connectTimeout: integerOption('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout, 1),
+    networkTimeout: integerOption('networkTimeout', options.networkTimeout ?? DEFAULTS.networkTimeout, 1),
     pool: {
-      maxSize: positive('pool.maxSize', pool.maxSize),
-      acquireTimeout: positive('pool.acquireTimeout', pool.acquireTimeout),
-      maxWaiting: nonNegative('pool.maxWaiting', pool.maxWaiting),
-      idleTimeout: positive('pool.idleTimeout', pool.idleTimeout),
+      maxSize: integerOption('pool.maxSize', pool.maxSize, 1),
+      acquireTimeout: integerOption('pool.acquireTimeout', pool.acquireTimeout, 1),
+      maxWaiting: integerOption('pool.maxWaiting', pool.maxWaiting, 0),
+      idleTimeout: integerOption('pool.idleTimeout', pool.idleTimeout, 1),
     },
-    trackerRetryInterval: nonNegative('trackerRetryInterval', options.trackerRetryInterval ?? DEFAULTS.trackerRetryInterval),
-    maxResponseBody: positive('maxResponseBody', options.maxResponseBody ?? DEFAULTS.maxResponseBody),
+    trackerRetryInterval: integerOption('trackerRetryInterval', options.trackerRetryInterval ?? DEFAULTS.trackerRetryInterval, 0),
+    maxResponseBody: integerOption('maxResponseBody', options.maxResponseBody ?? DEFAULTS.maxResponseBody, 1),
   };
   Object.freeze(resolved.pool);
   for (const tracker of resolved.trackers) Object.freeze(tracker);
   Object.freeze(resolved.trackers);
   return Object.freeze(resolved);
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${String(value)}`);
-  return value;
 }

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseFileId } from './file-id.js';
+import { parseFileId } from 'fastdfs-protocol';
 
 /**
  * FastDFS anti-steal token (common/fdfs_http_shared.c 306-357):

@@ -1,5 +1,6 @@
-import { ConfReader, readConfFile, type ConfEntries } from 'fastdfs-client-ts/conf-file';
-import type { EmbeddedFdfsOptions, IpAddrSize } from './options.js';
+import { ConfigError, type IpFieldSize } from 'fastdfs-protocol';
+import type { EmbeddedFdfsOptions } from './options.js';
+import { type ConfEntries, ConfReader, readConfFile } from 'fastdfs-conf';
 
 /**
  * Options from a FastDFS-style conf file (see conf/fdfs-embedded.conf). Keys follow tracker.conf
@@ -43,10 +44,10 @@ export function embeddedOptionsFromConf(source: string | ConfEntries): Partial<E
  * `response_ip_addr_size`: auto / IPv4 / 16 → 16, IPv6 / 46 → 46. (The C tracker treats any value
  * other than `auto` as 46, tracker/tracker_func.c 454-466; here IPv4 means what it says.)
  */
-function ipAddrSize(value: string | undefined, source: string): IpAddrSize | undefined {
+function ipAddrSize(value: string | undefined, source: string): IpFieldSize | undefined {
   if (value === undefined || value === '') return undefined;
   const v = value.toLowerCase();
   if (v === 'auto' || v === 'ipv4' || v === '16') return 16;
   if (v === 'ipv6' || v === '46') return 46;
-  throw new TypeError(`${source}: response_ip_addr_size must be auto, IPv4, IPv6, 16 or 46, got ${JSON.stringify(value)}`);
+  throw new ConfigError(`${source}: response_ip_addr_size must be auto, IPv4, IPv6, 16 or 46, got ${JSON.stringify(value)}`);
 }

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { Cmd, decodeHeader, encodeHeader, HEADER_SIZE } from 'fastdfs-client-ts/protocol';
 import type { EmbeddedLogger } from './options.js';
 import { ReadError, SocketReader } from './socket-reader.js';
-import { Errno, invalid, statusOf } from './status.js';
+import { invalid, statusOf } from './status.js';
+import { Cmd, decodeHeader, encodeHeader, Errno, HEADER_SIZE } from 'fastdfs-protocol';
 
 /**
  * One request as a handler sees it. FastDFS has no request id: a connection carries one

@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from './connection.js';
-import { resolveOptions, type EmbeddedFdfsOptions, type ResolvedOptions } from './options.js';
+import { resolveEmbeddedOptions, type EmbeddedFdfsOptions, type ResolvedEmbeddedOptions } from './options.js';
 import { StorageState } from './state.js';
 import { storageHandlers } from './storage-service.js';
 import type { StorageNode } from './storage-node.js';
@@ -22,7 +22,7 @@ export const STATE_FILE = '.embedded-state.json';
  * any FastDFS client work against it. Everything that matters is on disk under `basePath`.
  */
 export class EmbeddedFdfs {
-  readonly options: ResolvedOptions;
+  readonly options: ResolvedEmbeddedOptions;
   private readonly store: Store;
   private readonly state: StorageState;
   private trackerServer: Server | null = null;
@@ -33,7 +33,7 @@ export class EmbeddedFdfs {
   private readonly running = new Set<Promise<void>>();
 
   constructor(opts: EmbeddedFdfsOptions) {
-    this.options = resolveOptions(opts);
+    this.options = resolveEmbeddedOptions(opts);
     this.store = new Store(this.options.basePath, this.options.groupName);
     this.state = new StorageState(
       join(this.store.dataDir, STATE_FILE),

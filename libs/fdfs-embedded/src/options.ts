@@ -1,3 +1,5 @@
+import { integerOption } from 'fastdfs-conf';
+import { ConfigError, IP_FIELD_SIZES, type IpFieldSize, isGroupName } from 'fastdfs-protocol';
 import { pino } from 'pino';
 
 /** The logging surface the server uses; a pino logger fits, so does a test double. */
@@ -7,8 +9,6 @@ export interface EmbeddedLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
-
-export type IpAddrSize = 16 | 46;
 
 export interface EmbeddedFdfsOptions {
   /** store_path0: files live in `<basePath>/data/XX/YY/`. Required. */
@@ -39,12 +39,12 @@ export interface EmbeddedFdfsOptions {
   /** A connection idle between requests this long is closed. */
   idleTimeoutMs?: number;
   /** Width of IP fields in tracker and query-file-info replies: 16 (6.15+ default) or 46 (6.11–6.13, IPv6). */
-  ipAddrSize?: IpAddrSize;
+  ipAddrSize?: IpFieldSize;
   /** A pino-compatible logger, or false for none. Default: pino JSON lines on stdout. */
   logger?: EmbeddedLogger | false;
 }
 
-export type ResolvedOptions = Readonly<Required<Omit<EmbeddedFdfsOptions, 'logger'>>> & { readonly logger: EmbeddedLogger };
+export type ResolvedEmbeddedOptions = Readonly<Required<Omit<EmbeddedFdfsOptions, 'logger'>>> & { readonly logger: EmbeddedLogger };
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
   bindHost: '127.0.0.1',
@@ -60,44 +60,36 @@ export const EMBEDDED_DEFAULTS = Object.freeze({
   maxConnections: 256,
   networkTimeoutMs: 30_000,
   idleTimeoutMs: 900_000,
-  ipAddrSize: 16 as IpAddrSize,
+  ipAddrSize: 16 as IpFieldSize,
 });
 
-const GROUP_RE = /^[A-Za-z0-9]{1,16}$/;
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-function int(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`${name} must be an integer between ${min} and ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Applies the defaults, validates every field (the message names the bad key) and freezes. */
-export function resolveOptions(opts: EmbeddedFdfsOptions): ResolvedOptions {
+export function resolveEmbeddedOptions(opts: EmbeddedFdfsOptions): ResolvedEmbeddedOptions {
   if (typeof opts.basePath !== 'string' || opts.basePath === '') {
-    throw new TypeError('basePath (store_path0) is required');
+    throw new ConfigError('basePath (store_path0) is required');
   }
   const o = { ...EMBEDDED_DEFAULTS, ...stripUndefined(opts) };
-  if (!GROUP_RE.test(o.groupName)) throw new TypeError(`groupName must be 1-16 letters or digits, got ${JSON.stringify(o.groupName)}`);
-  if (!IPV4_RE.test(o.sourceIp)) throw new TypeError(`sourceIp must be an IPv4 address, got ${JSON.stringify(o.sourceIp)}`);
-  if (o.ipAddrSize !== 16 && o.ipAddrSize !== 46) throw new TypeError(`ipAddrSize must be 16 or 46, got ${String(o.ipAddrSize)}`);
+  if (!isGroupName(o.groupName)) throw new ConfigError(`groupName must be 1-16 letters or digits, got ${JSON.stringify(o.groupName)}`);
+  if (!IPV4_RE.test(o.sourceIp)) throw new ConfigError(`sourceIp must be an IPv4 address, got ${JSON.stringify(o.sourceIp)}`);
+  if (!IP_FIELD_SIZES.includes(o.ipAddrSize)) throw new ConfigError(`ipAddrSize must be 16 or 46, got ${String(o.ipAddrSize)}`);
   const logger = opts.logger === false ? pino({ enabled: false }) : (opts.logger ?? pino({ name: 'fdfs-embedded' }));
   return Object.freeze({
     basePath: opts.basePath,
     bindHost: o.bindHost,
-    trackerPort: int('trackerPort', o.trackerPort, 0, 65535),
-    storagePort: int('storagePort', o.storagePort, 0, 65535),
+    trackerPort: integerOption('trackerPort', o.trackerPort, 0, 65535),
+    storagePort: integerOption('storagePort', o.storagePort, 0, 65535),
     groupName: o.groupName,
     sourceIp: o.sourceIp,
-    subdirCountPerPath: int('subdirCountPerPath', o.subdirCountPerPath, 1, 256),
-    fileDistributeRotateCount: int('fileDistributeRotateCount', o.fileDistributeRotateCount, 1, 2 ** 31 - 1),
-    maxUploadSize: int('maxUploadSize', o.maxUploadSize, 0, Number.MAX_SAFE_INTEGER),
-    maxMetadataBody: int('maxMetadataBody', o.maxMetadataBody, 64, 64 * 1024 * 1024),
-    maxSmallBody: int('maxSmallBody', o.maxSmallBody, 256, 1024 * 1024),
-    maxConnections: int('maxConnections', o.maxConnections, 1, 1_000_000),
-    networkTimeoutMs: int('networkTimeoutMs', o.networkTimeoutMs, 1, 2 ** 31 - 1),
-    idleTimeoutMs: int('idleTimeoutMs', o.idleTimeoutMs, 1, 2 ** 31 - 1),
+    subdirCountPerPath: integerOption('subdirCountPerPath', o.subdirCountPerPath, 1, 256),
+    fileDistributeRotateCount: integerOption('fileDistributeRotateCount', o.fileDistributeRotateCount, 1, 2 ** 31 - 1),
+    maxUploadSize: integerOption('maxUploadSize', o.maxUploadSize, 0, Number.MAX_SAFE_INTEGER),
+    maxMetadataBody: integerOption('maxMetadataBody', o.maxMetadataBody, 64, 64 * 1024 * 1024),
+    maxSmallBody: integerOption('maxSmallBody', o.maxSmallBody, 256, 1024 * 1024),
+    maxConnections: integerOption('maxConnections', o.maxConnections, 1, 1_000_000),
+    networkTimeoutMs: integerOption('networkTimeoutMs', o.networkTimeoutMs, 1, 2 ** 31 - 1),
+    idleTimeoutMs: integerOption('idleTimeoutMs', o.idleTimeoutMs, 1, 2 ** 31 - 1),
     ipAddrSize: o.ipAddrSize,
     logger,
   });

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { CONNECTION_FIELDS, STAT_FIELDS, type StorageCounters } from 'fastdfs-client-ts/protocol';
 import type { EmbeddedLogger } from './options.js';
+import { CONNECTION_FIELDS, STAT_FIELDS, type StorageCounters } from 'fastdfs-protocol';
 
 /**
  * What the storage remembers across restarts besides the files themselves: where the

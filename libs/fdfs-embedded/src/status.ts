@@ -1,42 +1,24 @@
-import { FdfsError } from 'fastdfs-client-ts/errors';
+import { Errno, FdfsError, StatusError } from 'fastdfs-protocol';
 
 /**
- * The status byte of a FastDFS reply is a Linux errno. Handlers throw StatusError to answer
- * with one; anything else thrown is mapped through `statusOf`.
+ * The status a request is answered with. Handlers throw StatusError (errno.ts is the one
+ * table of statuses); anything else thrown is mapped here.
  */
-export const Errno = {
-  EPERM: 1,
-  ENOENT: 2,
-  EIO: 5,
-  ENOMEM: 12,
-  EEXIST: 17,
-  EISDIR: 21,
-  EINVAL: 22,
-  ENOSPC: 28,
-  EBUSY: 16,
-} as const;
+export const invalid = (reason: string): StatusError => new StatusError(Errno.EINVAL, reason);
+export const notFound = (reason: string): StatusError => new StatusError(Errno.ENOENT, reason);
 
-export class StatusError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = 'StatusError';
-  }
-}
-
-export const invalid = (message: string): StatusError => new StatusError(Errno.EINVAL, message);
-export const notFound = (message: string): StatusError => new StatusError(Errno.ENOENT, message);
-
-const FS_CODES: Readonly<Record<string, number>> = {
+/** Node's file-system error codes → the status a C storage would send for them. */
+const FS_STATUS: Readonly<Record<string, number>> = {
   ENOENT: Errno.ENOENT,
   ENOTDIR: Errno.ENOENT,
   EEXIST: Errno.EEXIST,
   ENOSPC: Errno.ENOSPC,
   EDQUOT: Errno.ENOSPC,
   EISDIR: Errno.EISDIR,
-  EACCES: 13,
+  EACCES: Errno.EACCES,
   EPERM: Errno.EPERM,
-  EMFILE: 24,
-  ENFILE: 23,
+  EMFILE: Errno.EMFILE,
+  ENFILE: Errno.ENFILE,
 };
 
 /** The errno to answer with for an error thrown while serving a request. */
@@ -45,5 +27,5 @@ export function statusOf(err: unknown): number {
   // Codec and file-id errors (short body, int64 out of range, bad name or ext) are bad requests.
   if (err instanceof FdfsError) return Errno.EINVAL;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return (code !== undefined ? FS_CODES[code] : undefined) ?? Errno.EIO;
+  return (code !== undefined ? FS_STATUS[code] : undefined) ?? Errno.EIO;
 }

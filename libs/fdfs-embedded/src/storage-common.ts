@@ -1,9 +1,8 @@
-import type { StorageCounters } from 'fastdfs-client-ts/protocol';
-import { describeParsed, type FileIdInfo } from 'fastdfs-client-ts/file-id';
 import type { Handler } from './connection.js';
 import { invalid } from './status.js';
 import type { StorageNode } from './storage-node.js';
 import type { Located } from './store.js';
+import { describeParsed, type FileIdInfo, type StorageCounters } from 'fastdfs-protocol';
 
 /** FDFS_LOGIC_FILE_PATH_LEN + FDFS_FILENAME_BASE64_LENGTH + FDFS_FILE_EXT_NAME_MAX_LEN + 1 = 44. */
 export const MIN_APPENDER_NAME = 10 + 27 + 6 + 1;

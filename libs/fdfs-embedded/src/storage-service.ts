@@ -1,16 +1,12 @@
 import { readFile, rename, truncate, unlink, writeFile } from 'node:fs/promises';
-import {
-  Cmd, decodeAppenderFixed, decodeDownloadRequest, decodeGroupFile, decodeSetMetadataRequest, encodeFileInfoResponse,
-  encodeGroupFile, FILE_INFO_FLAG_NO_CRC32, GROUP_NAME_SIZE, TRUNCATE_FIXED_SIZE, type IpFieldSize,
-} from 'fastdfs-client-ts/protocol';
-import { describeParsed, encodeNameBase64 } from 'fastdfs-client-ts/file-id';
 import type { Handler, Request } from './connection.js';
-import { mergeRecords, packRecords, sortRecords, splitMetadata } from './metadata.js';
-import { Errno, invalid, notFound, StatusError } from './status.js';
+import { mergeRecords, sortRecords } from './metadata-file.js';
+import { invalid, notFound } from './status.js';
 import { counted, locateAppender, markSourceUpdate, MAX_NAME_BUFFER, MIN_APPENDER_NAME } from './storage-common.js';
 import type { StorageNode } from './storage-node.js';
 import { META_SUFFIX, type Located } from './store.js';
 import { uploadHandlers } from './storage-upload.js';
+import { Cmd, packRecords, splitMetadata, decodeAppenderFixed, decodeDownloadRequest, decodeGroupFile, decodeSetMetadataRequest, describeParsed, encodeFileInfoResponse, encodeGroupFile, encodeNameBase64, Errno, FILE_INFO_FLAG_NO_CRC32, GROUP_NAME_SIZE, type IpFieldSize, StatusError, TRUNCATE_FIXED_SIZE } from 'fastdfs-protocol';
 
 /*
  * Storage commands whose whole request fits in memory: delete, download, metadata, file info,

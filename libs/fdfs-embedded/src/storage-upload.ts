@@ -1,14 +1,10 @@
 import { truncate } from 'node:fs/promises';
-import {
-  Cmd, decodeAppenderFixed, decodeSlaveFixed, decodeUploadHead, encodeGroupFile,
-  MODIFY_FIXED_SIZE, APPEND_FIXED_SIZE, SLAVE_FIXED_SIZE, UPLOAD_HEAD_SIZE,
-} from 'fastdfs-client-ts/protocol';
-import { buildRemoteFilename, buildSlaveFilename, validateExt } from 'fastdfs-client-ts/file-id';
 import type { Handler, Request } from './connection.js';
-import { Errno, invalid, StatusError } from './status.js';
+import { invalid } from './status.js';
 import { counted, locateAppender, markSourceUpdate, MAX_NAME_BUFFER, MIN_APPENDER_NAME } from './storage-common.js';
 import type { StorageNode } from './storage-node.js';
 import type { Received } from './store.js';
+import { APPEND_FIXED_SIZE, buildRemoteFilename, buildSlaveFilename, Cmd, decodeAppenderFixed, decodeSlaveFixed, decodeUploadHead, encodeGroupFile, Errno, MODIFY_FIXED_SIZE, SLAVE_FIXED_SIZE, StatusError, UPLOAD_HEAD_SIZE, validateExt } from 'fastdfs-protocol';
 
 /*
  * The commands that carry file content: 11 upload, 23 appender upload, 21 slave upload,

@@ -3,11 +3,8 @@ import type { Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { parseRemoteFilename, type ParsedFileId } from 'fastdfs-client-ts/file-id';
-import { Errno, invalid, notFound, StatusError } from './status.js';
-
-/** Sub dir names on disk and in file names: two upper-case hex digits. */
-export const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+import { invalid, notFound } from './status.js';
+import { Errno, hex2, type ParsedFileId, parseRemoteFilename, StatusError } from 'fastdfs-protocol';
 
 /** Where a remote filename lives on disk, after every check (see `locate`). */
 export interface Located {

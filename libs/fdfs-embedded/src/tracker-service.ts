@@ -1,11 +1,7 @@
-import {
-  Cmd, decodeGroupFile, decodeListStorageRequest, encodeFetchResponse, encodeGroupStat, encodeStoreAllResponse, encodeStoreOneResponse,
-  encodeStorageStat, GROUP_NAME_SIZE, StorageStatus, type IpFieldSize,
-} from 'fastdfs-client-ts/protocol';
-import { parseRemoteFilename } from 'fastdfs-client-ts/file-id';
 import type { Handler, Request } from './connection.js';
 import { invalid, notFound } from './status.js';
 import type { StorageNode } from './storage-node.js';
+import { Cmd, decodeGroupFile, decodeListStorageRequest, encodeFetchResponse, encodeGroupStat, encodeStorageStat, encodeStoreAllResponse, encodeStoreOneResponse, GROUP_NAME_SIZE, type IpFieldSize, parseRemoteFilename, StorageStatus } from 'fastdfs-protocol';
 
 /*
  * The tracker of a one-group, one-storage cluster: every answer names the embedded storage.

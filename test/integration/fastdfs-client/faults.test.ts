@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ConnectionClosedError, ConnectionPool, ErrorCode, FdfsClient, FdfsError, InvalidFileIdError, NoTrackerError, ProtocolError,
+  ConnectionClosedError, ErrorCode, FdfsClient, FdfsError, InvalidFileIdError, NoTrackerError, ProtocolError,
 } from 'fastdfs-client-ts';
-import { Cmd, encodeFetchResponse, encodeGroupStat, encodeStoreOneResponse, type GroupStat } from 'fastdfs-client-ts/protocol';
+import { Cmd, encodeFetchResponse, encodeGroupStat, encodeStoreOneResponse, type GroupStat } from 'fastdfs-protocol';
+import { ConnectionPool } from '../../../libs/fastdfs-client-ts/src/net/pool.js';
 import { FakeFdfsServer, unusedPort } from '../../helpers/fake-fdfs-server.js';
 
 const GROUP: GroupStat = {

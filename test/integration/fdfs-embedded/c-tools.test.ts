@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
-import { decodeFileId } from 'fastdfs-client-ts/file-id';
+import { decodeFileId } from 'fastdfs-protocol';
 import { cTool, hasCTools as hasTools } from '../../helpers/c-tools.js';
 import { removeDir, startEmbedded } from './raw-client.js';
 

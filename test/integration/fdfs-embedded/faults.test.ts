@@ -6,7 +6,7 @@ import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import {
   Cmd, decodeStorageStats, encodeAppendHead, encodeDownloadRequest, encodeGroupFile, encodeHeader, encodeListStorageRequest,
   encodeSetMetadataRequest, encodeSlaveHead, encodeUploadHead, packMetadata, unpackMetadata,
-} from 'fastdfs-client-ts/protocol';
+} from 'fastdfs-protocol';
 import { RawConn, removeDir, startEmbedded, upload } from './raw-client.js';
 
 async function walk(dir: string): Promise<string[]> {

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedFdfs, type EmbeddedFdfsOptions } from '@pic-storage/fdfs-embedded';
-import { Cmd, decodeGroupFile, encodeHeader, encodeUploadHead, HEADER_SIZE } from 'fastdfs-client-ts/protocol';
+import { Cmd, decodeGroupFile, encodeHeader, encodeUploadHead, HEADER_SIZE } from 'fastdfs-protocol';
 
 /**
  * A FastDFS peer with nothing but a socket and the codecs: sends frames, reads replies, and

@@ -7,8 +7,8 @@ import {
   Cmd, decodeFileInfoResponse, decodeGroupFile, encodeAppendHead, encodeDownloadRequest, encodeGroupFile,
   encodeModifyHead, encodeSetMetadataRequest, encodeSlaveHead, encodeTruncateRequest, encodeUploadHead,
   FILE_INFO_FLAG_NO_CRC32, packMetadata, unpackMetadata,
-} from 'fastdfs-client-ts/protocol';
-import { parseRemoteFilename, describeParsed } from 'fastdfs-client-ts/file-id';
+} from 'fastdfs-protocol';
+import { parseRemoteFilename, describeParsed } from 'fastdfs-protocol';
 import { RawConn, removeDir, startEmbedded, upload } from './raw-client.js';
 
 const G = 'group1';

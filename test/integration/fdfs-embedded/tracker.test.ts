@@ -3,7 +3,7 @@ import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import {
   Cmd, decodeFetchResponse, decodeGroupStats, decodeStoreAllResponse, decodeStoreOneResponse, decodeStorageStats,
   encodeGroup, encodeGroupFile, encodeListStorageRequest, StorageStatus,
-} from 'fastdfs-client-ts/protocol';
+} from 'fastdfs-protocol';
 import { RawConn, removeDir, startEmbedded, upload } from './raw-client.js';
 
 const NAME = 'M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin';

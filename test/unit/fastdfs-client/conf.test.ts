@@ -3,8 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode } from 'fastdfs-client-ts/errors';
-import { ConfReader, parseConfText } from 'fastdfs-client-ts/conf-file';
-import { DEFAULTS, clientOptionsFromConf, resolveOptions } from 'fastdfs-client-ts';
+import { ConfReader, parseConfText } from 'fastdfs-conf';
+import { DEFAULTS, clientOptionsFromConf, resolveClientOptions as resolveOptions } from 'fastdfs-client-ts';
 import { caught } from './helpers.js';
 
 function configError(fn: () => unknown): ConfigError {

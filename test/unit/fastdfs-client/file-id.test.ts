@@ -9,7 +9,7 @@ import {
   APPENDER_FLAG, MAX_FILENAME_LENGTH, NORMAL_FILENAME_LENGTH, TRUNK_FILENAME_LENGTH, TRUNK_FLAG, buildRemoteFilename,
   buildSlaveFilename, decodeFileId, encodeNameBase64, extOfFilename, formatExtPart, parseFileId, parseRemoteFilename,
   validateExt,
-} from 'fastdfs-client-ts/file-id';
+} from 'fastdfs-protocol';
 import { caught, fixtureJson, hex } from './helpers.js';
 
 /** RFC 4648 base64url decoding written out by hand (6 bits in, 8 bits out), independent of Buffer. */

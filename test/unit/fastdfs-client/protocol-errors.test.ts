@@ -9,7 +9,7 @@ import {
   Decoder, decodeAppenderFixed, decodeDownloadRequest, decodeFetchResponse, decodeFileInfoResponse, decodeGroupFile,
   decodeGroupStats, decodeHeader, decodeListStorageRequest, decodeSetMetadataRequest, decodeSlaveFixed, decodeStorageStats,
   decodeStoreAllResponse, decodeStoreOneResponse, decodeUploadHead, encodeFileInfoResponse, unpackMetadata,
-} from 'fastdfs-client-ts/protocol';
+} from 'fastdfs-protocol';
 import { cat, expectProtocolError, field, hex, real } from './helpers.js';
 
 const { u8, i64, str, raw } = field;

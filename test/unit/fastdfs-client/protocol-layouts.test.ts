@@ -12,7 +12,7 @@ import {
   decodeStoreAllResponse, decodeStoreOneResponse, encodeFetchResponse, encodeFileInfoResponse, encodeGroupStat,
   encodeSetMetadataRequest, encodeStorageStat, encodeStoreAllResponse, encodeStoreOneResponse, packMetadata, storeOneLength,
   unpackMetadata,
-} from 'fastdfs-client-ts/protocol';
+} from 'fastdfs-protocol';
 import { cat, field, hex } from './helpers.js';
 
 const { u8, i32, i64, str } = field;

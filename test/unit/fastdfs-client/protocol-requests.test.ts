@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'fastdfs-client-ts/errors';
-import { decodeFileId } from 'fastdfs-client-ts/file-id';
+import { decodeFileId } from 'fastdfs-protocol';
 import {
   Cmd, FILE_INFO_FLAG_KEEP_SILENCE, FILE_INFO_FLAG_NO_CRC32, HEADER_SIZE, META_MERGE, META_OVERWRITE,
   decodeAppenderFixed, decodeDownloadRequest, decodeGroupFile, decodeHeader, decodeListStorageRequest,
   decodeSetMetadataRequest, decodeSlaveFixed, decodeUploadHead, encodeAppendHead, encodeDownloadRequest,
   encodeGroup, encodeGroupFile, encodeHeader, encodeListStorageRequest, encodeModifyHead, encodeSetMetadataRequest,
   encodeSlaveHead, encodeTruncateRequest, encodeUploadHead, packMetadata,
-} from 'fastdfs-client-ts/protocol';
+} from 'fastdfs-protocol';
 import { hex, real } from './helpers.js';
 
 // group[16] "group1", NUL-padded

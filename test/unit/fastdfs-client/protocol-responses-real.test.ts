@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, StatusError } from 'fastdfs-client-ts/errors';
-import { buildSlaveFilename, decodeFileId } from 'fastdfs-client-ts/file-id';
+import { buildSlaveFilename, decodeFileId } from 'fastdfs-protocol';
 import {
   Cmd, StorageStatus, decodeFetchResponse, decodeFileInfoResponse, decodeGroupFile, decodeGroupStats, decodeHeader,
   decodeStorageStats, decodeStoreAllResponse, decodeStoreOneResponse, unpackMetadata,
-} from 'fastdfs-client-ts/protocol';
+} from 'fastdfs-protocol';
 import { hex, real, type RealExchange } from './helpers.js';
 
 const ALL = [

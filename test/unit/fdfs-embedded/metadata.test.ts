@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeRecords, packRecords, sortRecords, splitMetadata } from '../../../libs/fdfs-embedded/src/metadata.js';
+import { packRecords, splitMetadata } from 'fastdfs-protocol';
+import { mergeRecords, sortRecords } from '../../../libs/fdfs-embedded/src/metadata-file.js';
 
 const text = (records: { name: Buffer; value: Buffer }[]) => records.map((r) => `${r.name.toString('latin1')}=${r.value.toString('latin1')}`);
 

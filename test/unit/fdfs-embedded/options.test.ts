@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_DEFAULTS, embeddedOptionsFromConf, resolveOptions } from '@pic-storage/fdfs-embedded';
-import { parseConfText } from 'fastdfs-client-ts/conf-file';
+import { EMBEDDED_DEFAULTS, embeddedOptionsFromConf, resolveEmbeddedOptions as resolveOptions } from '@pic-storage/fdfs-embedded';
+import { parseConfText } from 'fastdfs-conf';
 
 const confFile = fileURLToPath(new URL('../../../conf/fdfs-embedded.conf', import.meta.url));
 

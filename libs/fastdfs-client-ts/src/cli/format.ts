@@ -1,4 +1,4 @@
-import type { FileIdInfo } from '../file-id.js';
+import type { FileIdInfo } from 'fastdfs-protocol';
 
 /** The text `fdfs_file_info` prints (client/fdfs_file_info.c), so scripts that parse it keep working. */
 export function formatFileInfo(info: FileIdInfo & { fromServer: boolean }): string {

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { FdfsClient } from '../client.js';
 import { readClientConf } from '../client-conf.js';
 import { FdfsError } from '../errors.js';
-import { parseFileId } from '../file-id.js';
 import type { FdfsClientOptions } from '../options.js';
 import { formatFileInfo } from './format.js';
+import { parseFileId } from 'fastdfs-protocol';
 
 export const USAGE = `usage: fdfs [--tracker host:port]... [--conf client.conf] <command> ...
   upload <file> [--group G] [--ext EXT]    store a file, print its file id

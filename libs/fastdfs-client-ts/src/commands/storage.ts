@@ -1,14 +1,7 @@
 import type { Connection, ResponseStream } from '../net/connection.js';
-import { Cmd, FILE_INFO_FLAG_NO_CRC32 } from '../protocol/constants.js';
-import { decodeGroupFile, encodeGroupFile, type GroupFile } from '../protocol/group-file.js';
-import { encodeAppendHead, encodeModifyHead, encodeTruncateRequest } from '../protocol/storage/appender.js';
-import { encodeDownloadRequest } from '../protocol/storage/download.js';
-import { decodeFileInfoResponse, type RemoteFileInfo } from '../protocol/storage/file-info.js';
-import { encodeSetMetadataRequest, type Metadata, type MetadataMode, packMetadata, unpackMetadata } from '../protocol/storage/metadata.js';
-import { encodeSlaveHead } from '../protocol/storage/upload-slave.js';
-import { encodeUploadHead } from '../protocol/storage/upload.js';
 import { ProtocolError } from '../errors.js';
 import { type Content, contentSize, withContent } from './content.js';
+import { Cmd, decodeFileInfoResponse, decodeGroupFile, encodeAppendHead, encodeDownloadRequest, encodeGroupFile, encodeModifyHead, encodeSetMetadataRequest, encodeSlaveHead, encodeTruncateRequest, encodeUploadHead, FILE_INFO_FLAG_NO_CRC32, type GroupFile, type Metadata, type MetadataMode, packMetadata, type RemoteFileInfo, unpackMetadata } from 'fastdfs-protocol';
 
 /** Storage commands on one connection. `max` bounds the reply body read into memory. */
 

@@ -1,13 +1,6 @@
 import type { Connection } from '../net/connection.js';
-import { Cmd } from '../protocol/constants.js';
-import { encodeGroup, encodeGroupFile, type GroupFile } from '../protocol/group-file.js';
-import { decodeGroupStats, type GroupStat } from '../protocol/tracker/list-groups.js';
-import { decodeStorageStats, encodeListStorageRequest, type StorageStat } from '../protocol/tracker/list-storages.js';
-import { decodeFetchResponse, type FetchTargets } from '../protocol/tracker/query-fetch.js';
-import {
-  decodeStoreAllResponse, decodeStoreOneResponse, type StoreTarget, type StoreTargets,
-} from '../protocol/tracker/query-store.js';
 import { ProtocolError } from '../errors.js';
+import { Cmd, decodeFetchResponse, decodeGroupStats, decodeStorageStats, decodeStoreAllResponse, decodeStoreOneResponse, encodeGroup, encodeGroupFile, encodeListStorageRequest, type FetchTargets, type GroupFile, type GroupStat, type StorageStat, type StoreTarget, type StoreTargets } from 'fastdfs-protocol';
 
 /** Tracker commands on one connection. `max` bounds the reply body read into memory. */
 

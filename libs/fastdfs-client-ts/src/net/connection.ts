@@ -4,9 +4,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import {
   ConnectError, ConnectionClosedError, ErrorCode, FdfsError, ProtocolError, StatusError, TimeoutError,
 } from '../errors.js';
-import { Cmd, HEADER_SIZE } from '../protocol/constants.js';
-import { decodeHeader, encodeHeader, type Header } from '../protocol/header.js';
-import { type Address, formatAddress } from './address.js';
+import { type Address, Cmd, decodeHeader, encodeHeader, formatAddress, type Header, HEADER_SIZE } from 'fastdfs-protocol';
 
 export interface ConnectionOptions {
   /** Milliseconds to establish the TCP connection. */

@@ -1,6 +1,6 @@
 import { ConnectionClosedError, ErrorCode, FdfsError, TimeoutError } from '../errors.js';
-import { type Address, formatAddress } from './address.js';
 import { Connection, type ConnectionOptions } from './connection.js';
+import { type Address, formatAddress } from 'fastdfs-protocol';
 
 export interface PoolOptions {
   /** Most connections open to one server at once (busy + idle + connecting). */

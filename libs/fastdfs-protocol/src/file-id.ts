@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, InvalidFileIdError } from './errors.js';
-import { EXT_NAME_SIZE, GROUP_NAME_SIZE } from './protocol/constants.js';
+import { EXT_NAME_SIZE, GROUP_NAME_SIZE, PREFIX_NAME_SIZE } from './constants.js';
 
 /*
  * File id = `<group>/<remote filename>`, split at the first `/`.
@@ -22,14 +22,20 @@ import { EXT_NAME_SIZE, GROUP_NAME_SIZE } from './protocol/constants.js';
  * a trunk file has 16 more base64 chars after the 27 (60 chars).
  */
 
-/** FDFS_NORMAL_LOGIC_FILENAME_LENGTH */
-export const NORMAL_FILENAME_LENGTH = 44;
-/** FDFS_TRUNK_LOGIC_FILENAME_LENGTH */
-export const TRUNK_FILENAME_LENGTH = 60;
-/** Remote filenames must be shorter than this (tracker_service.c 3008-3029: body < 16 + 128). */
+/** FDFS_LOGIC_FILE_PATH_LEN: `M00/0A/1F/`. */
+export const PATH_PREFIX_LENGTH = 10;
+/** FDFS_FILENAME_BASE64_LENGTH: the base64 of the 20 name bytes. */
+export const BASE64_LENGTH = 27;
+/** The ext part of a normal name: random digits, '.', ext (FDFS_FILE_EXT_NAME_MAX_LEN + 1). */
+export const EXT_PART_LENGTH = EXT_NAME_SIZE + 1;
+/** FDFS_NORMAL_LOGIC_FILENAME_LENGTH = 10 + 27 + 6 + 1. */
+export const NORMAL_FILENAME_LENGTH = PATH_PREFIX_LENGTH + BASE64_LENGTH + EXT_PART_LENGTH;
+/** FDFS_TRUNK_LOGIC_FILENAME_LENGTH: a trunk name has 16 more base64 chars. */
+export const TRUNK_FILENAME_LENGTH = NORMAL_FILENAME_LENGTH + 16;
+/** Remote filenames live in `char[128]` buffers: at most 127 chars (tracker_service.c 3008-3029). */
 export const MAX_FILENAME_LENGTH = 127;
-const PATH_PREFIX_LENGTH = 10;
-const BASE64_LENGTH = 27;
+/** fdfs_gen_slave_filename refuses a shorter master name (common/fdfs_global.c 75-79). */
+export const MIN_MASTER_FILENAME_LENGTH = 28 + EXT_NAME_SIZE;
 const MAX_SERVER_ID = (1 << 24) - 1;
 
 export const APPENDER_FLAG = 1n << 58n;
@@ -40,6 +46,16 @@ const GROUP_RE = /^[A-Za-z0-9]{1,16}$/;
 const FILENAME_RE = /^M([0-9A-F]{2})\/([0-9A-F]{2})\/([0-9A-F]{2})\/([A-Za-z0-9_-]{27})([A-Za-z0-9_.-]*)$/;
 /** fdfs_validate_filename: the characters FastDFS accepts in an ext or a slave prefix. */
 const NAME_PART_RE = /^[A-Za-z0-9_.-]*$/;
+
+/** A group name as FastDFS accepts it: 1-16 letters or digits. */
+export function isGroupName(group: string): boolean {
+  return GROUP_RE.test(group);
+}
+
+/** Two upper-case hex digits, as store paths and sub dirs are named (`M00`, `0A`, `1F`). */
+export function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}
 
 export type FileType = 'normal' | 'appender' | 'slave';
 
@@ -80,7 +96,7 @@ export function parseFileId(fileId: string): ParsedFileId {
 
 /** Validates a group + remote filename pair, as a storage receives them. */
 export function parseRemoteFilename(group: string, filename: string, shownAs = `${group}/${filename}`): ParsedFileId {
-  if (!GROUP_RE.test(group)) {
+  if (!isGroupName(group)) {
     throw new InvalidFileIdError(shownAs, `group must be 1-${GROUP_NAME_SIZE} letters or digits`);
   }
   if (filename.length < NORMAL_FILENAME_LENGTH || filename.length > MAX_FILENAME_LENGTH) {
@@ -193,10 +209,18 @@ function randomHighWord(random: (max: number) => number): bigint {
 /** The 7-char ext part: (6 - len(ext)) random digits, '.', ext; 7 digits when there is no ext. */
 export function formatExtPart(ext: string, random: (max: number) => number = randomInt): string {
   validateExt(ext);
-  const digits = ext === '' ? EXT_NAME_SIZE + 1 : EXT_NAME_SIZE - ext.length;
+  const digits = ext === '' ? EXT_PART_LENGTH : EXT_NAME_SIZE - ext.length;
   let out = '';
   for (let i = 0; i < digits; i++) out += String(random(10));
   return ext === '' ? out : `${out}.${ext}`;
+}
+
+export function validateSlavePrefix(prefix: string): void {
+  if (!NAME_PART_RE.test(prefix) || prefix.length > PREFIX_NAME_SIZE) {
+    throw new InvalidArgumentError(
+      `slave prefix ${JSON.stringify(prefix)} must be at most ${PREFIX_NAME_SIZE} of A-Z a-z 0-9 - _ .`,
+    );
+  }
 }
 
 export function validateExt(ext: string): void {
@@ -207,9 +231,8 @@ export function validateExt(ext: string): void {
 
 /** The remote filename (`M00/XX/YY/name.ext`) for freshly written content. */
 export function buildRemoteFilename(fields: FilenameFields): string {
-  const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
   return (
-    `M${hex(fields.storePathIndex)}/${hex(fields.subdirHigh)}/${hex(fields.subdirLow)}/` +
+    `M${hex2(fields.storePathIndex)}/${hex2(fields.subdirHigh)}/${hex2(fields.subdirLow)}/` +
     encodeNameBase64(fields) +
     formatExtPart(fields.ext, fields.random)
   );
@@ -222,14 +245,12 @@ export function buildRemoteFilename(fields: FilenameFields): string {
  * the master's; prefix `-m` with no ext is refused (it would look like a metadata file).
  */
 export function buildSlaveFilename(masterFilename: string, prefix: string, ext: string): string {
-  if (!NAME_PART_RE.test(prefix) || prefix.length > 16) {
-    throw new InvalidArgumentError(`slave prefix ${JSON.stringify(prefix)} must be at most 16 of A-Z a-z 0-9 - _ .`);
-  }
+  validateSlavePrefix(prefix);
   validateExt(ext);
-  if (masterFilename.length < 28 + EXT_NAME_SIZE) {
+  if (masterFilename.length < MIN_MASTER_FILENAME_LENGTH) {
     throw new InvalidArgumentError(`master filename ${JSON.stringify(masterFilename)} is too short`);
   }
-  const dotAt = masterFilename.indexOf('.', masterFilename.length - (EXT_NAME_SIZE + 1));
+  const dotAt = masterFilename.indexOf('.', masterFilename.length - EXT_PART_LENGTH);
   const masterExt = dotAt === -1 ? '' : masterFilename.slice(dotAt);
   const slaveExt = ext === '' ? '' : ext.startsWith('.') ? ext : `.${ext}`;
   if (slaveExt === '' && prefix === '-m') throw new InvalidArgumentError('slave prefix "-m" needs an extension');
@@ -241,6 +262,6 @@ export function buildSlaveFilename(masterFilename: string, prefix: string, ext: 
 
 /** The master's extension without the dot ('' when none): what a slave gets when no ext is given. */
 export function extOfFilename(filename: string): string {
-  const dotAt = filename.indexOf('.', filename.length - (EXT_NAME_SIZE + 1));
+  const dotAt = filename.indexOf('.', filename.length - EXT_PART_LENGTH);
   return dotAt === -1 ? '' : filename.slice(dotAt + 1);
 }

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js';
+import { ProtocolError } from './errors.js';
 
 /**
  * Bounds-checked reader for FastDFS bodies: every read checks that the bytes are there,

@@ -1,9 +1,9 @@
-import { ProtocolError } from '../../errors.js';
+import { ProtocolError } from '../errors.js';
 import { GROUP_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
-import type { IpFieldSize } from '../ip-field.js';
-import { addressSize, decodeWithIpSizes, readAddress, type ServerAddress, writeAddress } from './server-address.js';
+import { addressSize, readAddress, type Address, writeAddress } from '../address.js';
+import { decodeWithIpSizes, type IpFieldSize } from '../ip-field.js';
 
 /*
  * QUERY_STORE_WITHOUT_GROUP_ONE (101) / WITH_GROUP_ONE (104) / WITHOUT_GROUP_ALL (106) / WITH_GROUP_ALL (107)
@@ -17,7 +17,7 @@ import { addressSize, decodeWithIpSizes, readAddress, type ServerAddress, writeA
  *   39  store_path_index u8   (69)
  * Response ALL: group[16], n × {ip[15 | 45], port int64}, store_path_index u8.
  */
-export interface StoreTarget extends ServerAddress {
+export interface StoreTarget extends Address {
   group: string;
   /** Send back in UPLOAD; 0xFF (-1 on the C side) lets the storage pick. */
   storePathIndex: number;
@@ -25,7 +25,7 @@ export interface StoreTarget extends ServerAddress {
 
 export interface StoreTargets {
   group: string;
-  storages: ServerAddress[];
+  storages: Address[];
   storePathIndex: number;
 }
 
@@ -60,7 +60,7 @@ export function decodeStoreAllResponse(body: Buffer): StoreTargets {
   return decodeWithIpSizes(body.length, GROUP_NAME_SIZE + 1, 'query store all', (ipSize) => {
     const d = new Decoder(body, 'query store all response');
     const group = d.readFixedString(GROUP_NAME_SIZE);
-    const storages: ServerAddress[] = [];
+    const storages: Address[] = [];
     while (d.remaining > 1) storages.push(readAddress(d, ipSize));
     const storePathIndex = d.readUInt8();
     d.end();

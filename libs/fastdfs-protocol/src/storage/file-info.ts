@@ -1,7 +1,7 @@
-import { IP_SIZE_V4 } from '../constants.js';
+
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
-import { detectIpSize, type IpFieldSize } from '../ip-field.js';
+import { detectIpSize, IP_SIZE_V4, type IpFieldSize } from '../ip-field.js';
 
 /*
  * QUERY_FILE_INFO (22): client/storage_client.c 463-587, storage/storage_service.c 3576-3784.

@@ -1,8 +1,8 @@
 import { GROUP_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
-import type { IpFieldSize } from '../ip-field.js';
-import { decodeWithIpSizes, readAddress, type ServerAddress, writeAddress } from './server-address.js';
+import { readAddress, type Address, writeAddress } from '../address.js';
+import { decodeWithIpSizes, type IpFieldSize } from '../ip-field.js';
 
 /*
  * QUERY_FETCH_ONE (102) / QUERY_UPDATE (103) / QUERY_FETCH_ALL (105)
@@ -18,7 +18,7 @@ import { decodeWithIpSizes, readAddress, type ServerAddress, writeAddress } from
  */
 export interface FetchTargets {
   group: string;
-  storages: ServerAddress[];
+  storages: Address[];
 }
 
 export function encodeFetchResponse(targets: FetchTargets, ipSize: IpFieldSize): Buffer {
@@ -32,7 +32,7 @@ export function decodeFetchResponse(body: Buffer): FetchTargets {
   return decodeWithIpSizes(body.length, GROUP_NAME_SIZE, 'query fetch', (ipSize) => {
     const d = new Decoder(body, 'query fetch response');
     const group = d.readFixedString(GROUP_NAME_SIZE);
-    const storages: ServerAddress[] = [];
+    const storages: Address[] = [];
     while (d.remaining > 0) storages.push(readAddress(d, ipSize));
     return { group, storages };
   });

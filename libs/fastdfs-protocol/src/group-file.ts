@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from './errors.js';
 import { GROUP_NAME_SIZE } from './constants.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';

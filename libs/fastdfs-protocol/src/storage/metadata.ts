@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import {
   GROUP_NAME_SIZE, META_FIELD_SEPARATOR, META_MERGE, META_NAME_MAX, META_OVERWRITE, META_RECORD_SEPARATOR, META_VALUE_MAX,
 } from '../constants.js';
@@ -24,19 +24,6 @@ import { Encoder } from '../encoder.js';
  */
 export type Metadata = Record<string, string>;
 export type MetadataMode = 'overwrite' | 'merge';
-
-export function packMetadata(meta: Metadata): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(meta)) {
-    if (name === '') throw new InvalidArgumentError('metadata names must not be empty');
-    for (const text of [name, value]) {
-      if (/[\x01\x02]/.test(text)) throw new InvalidArgumentError(`metadata ${JSON.stringify(name)} contains a separator byte (0x01 or 0x02)`);
-    }
-    if (parts.length > 0) parts.push(Buffer.of(META_RECORD_SEPARATOR));
-    parts.push(Buffer.from(name, 'utf8'), Buffer.of(META_FIELD_SEPARATOR), Buffer.from(value, 'utf8'));
-  }
-  return Buffer.concat(parts);
-}
 
 /** One metadata record as bytes, the way the storage handles it. */
 export interface MetaRecord {
@@ -65,6 +52,31 @@ export function splitMetadata(buf: Buffer): MetaRecord[] {
     start = end + 1;
   }
   return records;
+}
+
+/** Joins records into metadata text: `name \x02 value`, records separated by `\x01`, none trailing. */
+export function packRecords(records: readonly MetaRecord[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of records) {
+    if (parts.length > 0) parts.push(Buffer.of(META_RECORD_SEPARATOR));
+    parts.push(r.name, Buffer.of(META_FIELD_SEPARATOR), r.value);
+  }
+  return Buffer.concat(parts);
+}
+
+/** A name → value map (UTF-8) as metadata text; names must be non-empty, neither may hold a separator byte. */
+export function packMetadata(meta: Metadata): Buffer {
+  const records: MetaRecord[] = [];
+  for (const [name, value] of Object.entries(meta)) {
+    if (name === '') throw new InvalidArgumentError('metadata names must not be empty');
+    for (const text of [name, value]) {
+      if (/[\x01\x02]/.test(text)) {
+        throw new InvalidArgumentError(`metadata ${JSON.stringify(name)} contains a separator byte (0x01 or 0x02)`);
+      }
+    }
+    records.push({ name: Buffer.from(name, 'utf8'), value: Buffer.from(value, 'utf8') });
+  }
+  return packRecords(records);
 }
 
 /** Metadata text as a name → value map (UTF-8). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError } from './errors.js';
+import { ConfigError } from 'fastdfs-protocol';
 
 /**
  * FastDFS `key = value` configuration text (libfastcommon ini_file_reader): `#` starts a

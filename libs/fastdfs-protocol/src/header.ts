@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js';
+import { ProtocolError } from './errors.js';
 import { HEADER_SIZE } from './constants.js';
 
 /**
@@ -30,3 +30,10 @@ export function decodeHeader(buf: Buffer, offset = 0): Header {
   }
   return { bodyLength: Number(length), cmd: buf.readUInt8(offset + 8), status: buf.readUInt8(offset + 9) };
 }
+
+/** The FastDFS frame as a FrameReader format (@pic-storage/framing): 10-byte header, length first. */
+export const FRAME_FORMAT = Object.freeze({
+  headerSize: HEADER_SIZE,
+  decodeHeader: (buf: Buffer): Header => decodeHeader(buf),
+  bodyLength: (header: Header): number => header.bodyLength,
+});

@@ -1,11 +1,14 @@
-/** Wire codecs for both sides of the FastDFS protocol: clients encode requests, servers decode them. */
+/** The FastDFS wire protocol, both sides: clients encode requests and decode replies, servers the reverse. */
 export * from './constants.js';
+export * from './errors.js';
+export * from './errno.js';
 export * from './decoder.js';
 export * from './encoder.js';
 export * from './header.js';
+export * from './address.js';
 export * from './ip-field.js';
 export * from './group-file.js';
-export * from './tracker/server-address.js';
+export * from './file-id.js';
 export * from './tracker/query-store.js';
 export * from './tracker/query-fetch.js';
 export * from './tracker/list-groups.js';

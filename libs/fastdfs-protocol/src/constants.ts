@@ -44,9 +44,6 @@ export const EXT_NAME_SIZE = 6;
 export const PREFIX_NAME_SIZE = 16;
 /** FDFS_STORAGE_ID_MAX_SIZE */
 export const STORAGE_ID_SIZE = 16;
-/** IPV4_ADDRESS_SIZE and IPV6_ADDRESS_SIZE: the two widths of an IP field on the wire. */
-export const IP_SIZE_V4 = 16;
-export const IP_SIZE_V6 = 46;
 
 /** Metadata record separators (common/fdfs_define.h 23-24). */
 export const META_RECORD_SEPARATOR = 0x01;

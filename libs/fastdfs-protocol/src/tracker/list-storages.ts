@@ -1,8 +1,8 @@
-import { ProtocolError } from '../../errors.js';
-import { GROUP_NAME_SIZE, IP_SIZE_V4, IP_SIZE_V6, STORAGE_ID_SIZE } from '../constants.js';
+import { ProtocolError } from '../errors.js';
+import { GROUP_NAME_SIZE, STORAGE_ID_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
-import type { IpFieldSize } from '../ip-field.js';
+import { IP_SIZE_V4, IP_SIZE_V6, type IpFieldSize } from '../ip-field.js';
 
 /*
  * SERVER_LIST_STORAGE (92). Request: group[16], optionally followed by a storage id (< 16 bytes)
