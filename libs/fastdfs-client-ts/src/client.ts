@@ -1,14 +1,15 @@
 import { Readable } from 'node:stream';
 import { readClientConf } from './client-conf.js';
-import { type Content } from './commands/content.js';
-import * as storage from './commands/storage.js';
-import * as tracker from './commands/tracker.js';
+import { call, callStream, retrySafe } from './net/call.js';
+import { type Content, contentSize } from './net/content.js';
 import { ErrorCode, FdfsError, InvalidArgumentError } from './errors.js';
-import type { Connection, ResponseStream } from './net/connection.js';
+import type { ResponseStream } from './net/connection.js';
 import { ConnectionPool, type PoolStats } from './net/pool.js';
 import { TrackerSet, type TrackerState } from './net/tracker-set.js';
 import { type FdfsClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
-import { type Address, buildSlaveFilename, Cmd, decodeFileId, extOfFilename, type FetchTargets, type FileIdInfo, formatAddress, type GroupFile, type GroupStat, type Metadata, type MetadataMode, parseAddress, parseFileId, type RemoteFileInfo, type StorageStat, type StoreTarget, type StoreTargets, validateExt } from 'fastdfs-protocol';
+import {
+  ActiveTest, type Address, Append, buildSlaveFilename, type Command, decodeFileId, Delete, Download, extOfFilename, type FetchTargets, type FileIdInfo, formatAddress, GetMetadata, type GroupFile, type GroupStat, ListAllGroups, ListOneGroup, ListStorage, type Metadata, type MetadataMode, Modify, parseAddress, parseFileId, QueryFetchAll, QueryFetchOne, QueryFileInfo, QueryStore, QueryStoreAll, QueryStoreAllInGroup, QueryStoreInGroup, QueryUpdate, RegenerateAppender, type RemoteFileInfo, SetMetadata, type StorageStat, type StoreTarget, type StoreTargets, Truncate, Upload, UploadAppender, UploadSlave, validateExt,
+} from 'fastdfs-protocol';
 
 /** Bytes to upload: a Buffer, or a stream whose size is given in the options. */
 export type UploadSource = Buffer | Readable | AsyncIterable<Buffer>;
@@ -74,70 +75,66 @@ export class FdfsClient {
   // ---- tracker commands -------------------------------------------------------------
 
   queryStore(group?: string): Promise<StoreTarget> {
-    return this.onTracker((c) => tracker.queryStore(c, this.max, group));
+    return group === undefined ? this.tracker(QueryStore, undefined) : this.tracker(QueryStoreInGroup, group);
   }
 
   queryStoreAll(group?: string): Promise<StoreTargets> {
-    return this.onTracker((c) => tracker.queryStoreAll(c, this.max, group));
+    return group === undefined ? this.tracker(QueryStoreAll, undefined) : this.tracker(QueryStoreAllInGroup, group);
   }
 
   /** The storage to read `fileId` from (QUERY_FETCH_ONE). */
   async queryFetch(fileId: string): Promise<FetchTargets> {
-    const file = toGroupFile(fileId);
-    return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_FETCH_ONE, file));
+    return this.tracker(QueryFetchOne, toGroupFile(fileId));
   }
 
   /** Every storage that can serve `fileId` (QUERY_FETCH_ALL). */
   async queryFetchAll(fileId: string): Promise<FetchTargets> {
-    const file = toGroupFile(fileId);
-    return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_FETCH_ALL, file));
+    return this.tracker(QueryFetchAll, toGroupFile(fileId));
   }
 
   /** The storage to change `fileId` on: its source (QUERY_UPDATE). */
   async queryUpdate(fileId: string): Promise<FetchTargets> {
-    const file = toGroupFile(fileId);
-    return this.onTracker((c) => tracker.queryFetch(c, this.max, Cmd.QUERY_UPDATE, file));
+    return this.tracker(QueryUpdate, toGroupFile(fileId));
   }
 
   listGroups(): Promise<GroupStat[]> {
-    return this.onTracker((c) => tracker.listGroups(c, this.max));
+    return this.tracker(ListAllGroups, undefined);
   }
 
   listGroup(group: string): Promise<GroupStat> {
-    return this.onTracker((c) => tracker.listGroup(c, this.max, group));
+    return this.tracker(ListOneGroup, group);
   }
 
   listStorages(group: string, storageId?: string): Promise<StorageStat[]> {
-    return this.onTracker((c) => tracker.listStorages(c, this.max, group, storageId));
+    return this.tracker(ListStorage, storageId === undefined ? { group } : { group, storageId });
   }
 
   /** ACTIVE_TEST against a tracker (the next in turn) or a given server address. */
   async activeTest(server?: Address | string): Promise<void> {
-    if (server === undefined) return this.onTracker((c) => tracker.activeTest(c, this.max));
+    if (server === undefined) return this.tracker(ActiveTest, undefined);
     const address = typeof server === 'string' ? parseAddress(server, 'server') : server;
-    return this.poolFor(address).use((c) => tracker.activeTest(c, this.max), true);
+    return this.onPool(this.poolFor(address), ActiveTest, undefined);
   }
 
   // ---- storage commands -------------------------------------------------------------
 
   /** Uploads a file and returns its file id (`group1/M00/00/00/xxx.ext`). */
   upload(source: UploadSource, options: UploadOptions = {}): Promise<string> {
-    return this.uploadAs(false, source, options);
+    return this.uploadAs(Upload, source, options);
   }
 
   /** Uploads an appender file: one that append, modify and truncate may change later. */
   uploadAppender(source: UploadSource, options: UploadOptions = {}): Promise<string> {
-    return this.uploadAs(true, source, options);
+    return this.uploadAs(UploadAppender, source, options);
   }
 
-  private async uploadAs(appender: boolean, source: UploadSource, options: UploadOptions): Promise<string> {
+  private async uploadAs(command: typeof Upload, source: UploadSource, options: UploadOptions): Promise<string> {
     const ext = options.ext ?? '';
     validateExt(ext);
     const content = toContent(source, options.size);
     const target = await this.queryStore(options.group);
-    const file = await this.poolFor(target).use((c) =>
-      storage.upload(c, this.max, { appender, storePathIndex: target.storePathIndex, ext, content }), false);
-    const fileId = `${file.group}/${file.filename}`;
+    const head = { storePathIndex: target.storePathIndex, fileSize: contentSize(content), ext };
+    const fileId = toFileId(await this.onPool(this.poolFor(target), command, head, content));
     if (options.metadata !== undefined && Object.keys(options.metadata).length > 0) {
       try {
         await this.setMetadata(fileId, options.metadata, 'overwrite');
@@ -157,72 +154,73 @@ export class FdfsClient {
     if (options.prefix === '') throw new InvalidArgumentError('a slave file needs a non-empty prefix');
     buildSlaveFilename(master.filename, options.prefix, ext); // validates before any I/O
     const content = toContent(source, options.size);
-    const file = await (await this.storagePool(Cmd.QUERY_UPDATE, master)).use((c) =>
-      storage.uploadSlave(c, this.max, { masterFilename: master.filename, prefix: options.prefix, ext, content }), false);
-    return `${file.group}/${file.filename}`;
+    const head = { masterFilename: master.filename, fileSize: contentSize(content), prefix: options.prefix, ext };
+    return toFileId(await this.onSource(master, UploadSlave, head, content));
   }
 
   async append(fileId: string, source: UploadSource, options: { size?: number } = {}): Promise<void> {
     const file = toGroupFile(fileId);
     const content = toContent(source, options.size);
-    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.append(c, this.max, file.filename, content), false);
+    await this.onSource(file, Append, { filename: file.filename, fileSize: contentSize(content) }, content);
   }
 
   async modify(fileId: string, offset: number, source: UploadSource, options: { size?: number } = {}): Promise<void> {
     const file = toGroupFile(fileId);
     checkOffset('offset', offset);
     const content = toContent(source, options.size);
-    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.modify(c, this.max, file.filename, offset, content), Buffer.isBuffer(source));
+    await this.onSource(file, Modify, { filename: file.filename, offset, fileSize: contentSize(content) }, content);
   }
 
   async truncate(fileId: string, size = 0): Promise<void> {
     const file = toGroupFile(fileId);
     checkOffset('size', size);
-    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.truncate(c, this.max, file.filename, size), true);
+    await this.onSource(file, Truncate, { filename: file.filename, truncatedSize: size });
   }
 
   /** Turns an appender file into a normal one under a new name (FastDFS 6.02+); returns the new id. */
   async regenerateAppenderFilename(fileId: string): Promise<string> {
     const file = toGroupFile(fileId);
-    const renamed = await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.regenerateAppenderFilename(c, this.max, file.filename), false);
-    return `${renamed.group}/${renamed.filename}`;
+    return toFileId(await this.onSource(file, RegenerateAppender, file.filename));
   }
 
   async delete(fileId: string): Promise<void> {
     const file = toGroupFile(fileId);
-    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.deleteFile(c, this.max, file), false);
+    await this.onSource(file, Delete, file);
   }
 
   /** Downloads into memory. Note FastDFS 6.16 refuses to download an empty file (EINVAL). */
   async download(fileId: string, range: RangeOptions = {}): Promise<Buffer> {
     const file = toGroupFile(fileId);
-    const r = toRange(range);
-    return (await this.storagePool(Cmd.QUERY_FETCH_ONE, file)).use((c) => storage.download(c, file, r), true);
+    const request = { ...file, ...toRange(range) };
+    const pool = await this.storagePool(QueryFetchOne, file);
+    // A range download asks for `length` bytes at most; a whole-file one is bounded by Buffer's own limit.
+    return pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent);
   }
 
   /** Downloads as a stream read straight off the socket; `contentLength` is known up front. */
   async downloadStream(fileId: string, range: RangeOptions = {}): Promise<ResponseStream> {
     const file = toGroupFile(fileId);
-    const r = toRange(range);
-    return (await this.storagePool(Cmd.QUERY_FETCH_ONE, file)).useStream((c) => storage.downloadStream(c, this.max, file, r), true);
+    const request = { ...file, ...toRange(range) };
+    const pool = await this.storagePool(QueryFetchOne, file);
+    return pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent);
   }
 
   async setMetadata(fileId: string, metadata: Metadata, mode: MetadataMode = 'overwrite'): Promise<void> {
     const file = toGroupFile(fileId);
-    await (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.setMetadata(c, this.max, file, metadata, mode), true);
+    await this.onSource(file, SetMetadata, { ...file, mode, metadata });
   }
 
   /** Metadata of a file; FastDFS answers NOT_FOUND both for a missing file and for one without metadata. */
   async getMetadata(fileId: string): Promise<Metadata> {
     const file = toGroupFile(fileId);
-    return (await this.storagePool(Cmd.QUERY_UPDATE, file)).use((c) => storage.getMetadata(c, this.max, file), true);
+    return this.onSource(file, GetMetadata, file);
   }
 
   /** QUERY_FILE_INFO: size and time from the storage's disk; CRC32 computed for appender/slave files. */
   async queryFileInfo(fileId: string, options: { computeCrc32?: boolean } = {}): Promise<RemoteFileInfo> {
     const file = toGroupFile(fileId);
-    return (await this.storagePool(Cmd.QUERY_FETCH_ONE, file)).use((c) =>
-      storage.queryFileInfo(c, this.max, file, options.computeCrc32 ?? true), true);
+    const pool = await this.storagePool(QueryFetchOne, file);
+    return this.onPool(pool, QueryFileInfo, { ...file, computeCrc32: options.computeCrc32 ?? true });
   }
 
   /**
@@ -259,14 +257,25 @@ export class FdfsClient {
     return this.options.maxResponseBody;
   }
 
-  private onTracker<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+  /** A tracker command, on the next tracker in turn (failing over to the others). */
+  private tracker<Req, Res>(command: Command<Req, Res>, request: Req): Promise<Res> {
     if (this.closed) return Promise.reject(new FdfsError(ErrorCode.POOL_CLOSED, 'client is closed'));
-    return this.trackers.use(fn);
+    return this.trackers.use((c) => call(c, command, request, this.max), command.idempotent);
+  }
+
+  /** A command on a pooled connection to one server. */
+  private onPool<Req, Res>(pool: ConnectionPool, command: Command<Req, Res>, request: Req, content?: Content): Promise<Res> {
+    return pool.use((c) => call(c, command, request, this.max, content), retrySafe(command, content));
+  }
+
+  /** A command that changes `file`, on its source storage (QUERY_UPDATE), as the C client does. */
+  private async onSource<Req, Res>(file: GroupFile, command: Command<Req, Res>, request: Req, content?: Content): Promise<Res> {
+    return this.onPool(await this.storagePool(QueryUpdate, file), command, request, content);
   }
 
   /** The pool of the storage the tracker names for `file`: 102 to read it, 103 (its source) to change it. */
-  private async storagePool(cmd: typeof Cmd.QUERY_FETCH_ONE | typeof Cmd.QUERY_UPDATE, file: GroupFile): Promise<ConnectionPool> {
-    const targets = await this.onTracker((c) => tracker.queryFetch(c, this.max, cmd, file));
+  private async storagePool(lookup: typeof QueryFetchOne | typeof QueryUpdate, file: GroupFile): Promise<ConnectionPool> {
+    const targets = await this.tracker(lookup, file);
     return this.poolFor(targets.storages[0] as Address);
   }
 
@@ -304,6 +313,10 @@ function toGroupFile(fileId: string): GroupFile {
   return { group: parsed.group, filename: parsed.filename };
 }
 
+function toFileId(file: GroupFile): string {
+  return `${file.group}/${file.filename}`;
+}
+
 function toContent(source: UploadSource, size: number | undefined): Content {
   if (Buffer.isBuffer(source)) {
     if (size !== undefined && size !== source.length) {
@@ -321,7 +334,7 @@ function checkOffset(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
 }
 
-function toRange(range: RangeOptions): storage.Range {
+function toRange(range: RangeOptions): { offset: number; length: number } {
   const offset = range.offset ?? 0;
   const length = range.length ?? 0;
   checkOffset('offset', offset);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, ProtocolError } from './errors.js';
 import { GROUP_NAME_SIZE } from './constants.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
@@ -29,4 +29,13 @@ export function decodeGroupFile(body: Buffer, what = 'group + filename'): GroupF
 /** A group-only body (`group[16]`): tracker 90, 104, 107 and the first part of 92. */
 export function encodeGroup(group: string): Buffer {
   return encodeGroupFile({ group, filename: '' });
+}
+
+/** The reply of the commands that store a file (11, 21, 23, 38): the new file's group and name. */
+export function decodeStoredFile(name: string): (body: Buffer) => GroupFile {
+  return (body) => {
+    const file = decodeGroupFile(body, `${name} reply`);
+    if (file.filename === '') throw new ProtocolError(`${name}: reply holds no file name`);
+    return file;
+  };
 }

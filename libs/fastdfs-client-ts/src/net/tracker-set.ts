@@ -35,11 +35,12 @@ export class TrackerSet {
     this.entries = pools.map((pool) => ({ pool, failures: 0, downUntil: 0 }));
   }
 
-  async use<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+  /** Runs `fn` on a tracker connection; `idempotent` lets the pool retry it once on a stale connection. */
+  async use<T>(fn: (conn: Connection) => Promise<T>, idempotent = true): Promise<T> {
     const attempts: TrackerAttempt[] = [];
     for (const entry of this.order()) {
       try {
-        const result = await entry.pool.use(fn, true);
+        const result = await entry.pool.use(fn, idempotent);
         entry.failures = 0;
         entry.downUntil = 0;
         return result;

@@ -1,5 +1,7 @@
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
+import { type Command, expectEmpty } from '../command.js';
+import { Cmd } from '../constants.js';
 
 /*
  * The three appender-file commands share one shape: int64 fields, then the appender filename
@@ -60,3 +62,18 @@ export function decodeAppenderFixed(buf: Buffer, count: 1 | 2): { filenameLength
   for (let i = 0; i < count; i++) numbers.push(d.readInt64());
   return { filenameLength, numbers };
 }
+
+/** 24: appending twice appends twice, so never retried. */
+export const Append: Command<AppendHead, void> = {
+  cmd: Cmd.APPEND_FILE, name: 'append', idempotent: false, encode: encodeAppendHead, decode: expectEmpty('append'),
+};
+
+/** 34: the same bytes at the same offset again change nothing. */
+export const Modify: Command<ModifyHead, void> = {
+  cmd: Cmd.MODIFY_FILE, name: 'modify', idempotent: true, encode: encodeModifyHead, decode: expectEmpty('modify'),
+};
+
+export const Truncate: Command<TruncateRequest, void> = {
+  cmd: Cmd.TRUNCATE_FILE, name: 'truncate', idempotent: true, encode: encodeTruncateRequest,
+  decode: expectEmpty('truncate'),
+};

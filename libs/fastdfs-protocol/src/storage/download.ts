@@ -1,6 +1,8 @@
 import { GROUP_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
+import type { Command } from '../command.js';
+import { Cmd } from '../constants.js';
 
 /*
  * DOWNLOAD_FILE (14): client/storage_client.c 694-853, storage/storage_service.c 7259-7439.
@@ -35,3 +37,8 @@ export function decodeDownloadRequest(body: Buffer): DownloadRequest {
   const group = d.readFixedString(GROUP_NAME_SIZE);
   return { offset, length, group, filename: d.readRest().toString('latin1') };
 }
+
+/** 14: the reply body is the file's bytes. */
+export const Download: Command<DownloadRequest, Buffer> = {
+  cmd: Cmd.DOWNLOAD_FILE, name: 'download', idempotent: true, encode: encodeDownloadRequest, decode: (body) => body,
+};

@@ -2,6 +2,9 @@
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
 import { detectIpSize, IP_SIZE_V4, type IpFieldSize } from '../ip-field.js';
+import type { Command } from '../command.js';
+import { Cmd, FILE_INFO_FLAG_NO_CRC32 } from '../constants.js';
+import { encodeGroupFile, type GroupFile } from '../group-file.js';
 
 /*
  * QUERY_FILE_INFO (22): client/storage_client.c 463-587, storage/storage_service.c 3576-3784.
@@ -38,3 +41,13 @@ export function decodeFileInfoResponse(body: Buffer): RemoteFileInfo {
   const crc32 = Number(d.readBigInt64() & 0xffffffffn);
   return { fileSize, createTimestamp, crc32, sourceIp: d.readFixedString(ipSize) };
 }
+
+export interface FileInfoRequest extends GroupFile {
+  /** false: flag 1, the storage skips computing the CRC32 of appender and slave files. */
+  computeCrc32: boolean;
+}
+
+export const QueryFileInfo: Command<FileInfoRequest, RemoteFileInfo> = {
+  cmd: Cmd.QUERY_FILE_INFO, name: 'query file info', idempotent: true, encode: encodeGroupFile,
+  status: (req) => (req.computeCrc32 ? 0 : FILE_INFO_FLAG_NO_CRC32), decode: decodeFileInfoResponse,
+};

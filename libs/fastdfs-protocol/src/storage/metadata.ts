@@ -4,6 +4,9 @@ import {
 } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
+import { type Command, expectEmpty } from '../command.js';
+import { Cmd } from '../constants.js';
+import { encodeGroupFile, type GroupFile } from '../group-file.js';
 
 /*
  * Metadata text (tracker/tracker_proto.c 318-437): records `name \x02 value` joined by `\x01`,
@@ -118,3 +121,15 @@ export function decodeSetMetadataRequest(body: Buffer): Omit<SetMetadataRequest,
   const mode = flag === META_OVERWRITE ? 'overwrite' : flag === META_MERGE ? 'merge' : undefined;
   return { group, filename, mode, metadata };
 }
+
+/** 13: overwriting or merging the same metadata again gives the same result. */
+export const SetMetadata: Command<GroupFile & { mode: MetadataMode; metadata: Metadata }, void> = {
+  cmd: Cmd.SET_METADATA, name: 'set metadata', idempotent: true,
+  encode: (req) => encodeSetMetadataRequest({ ...req, metadata: packMetadata(req.metadata) }),
+  decode: expectEmpty('set metadata'),
+};
+
+/** 15: a file without metadata answers ENOENT, not an empty body. */
+export const GetMetadata: Command<GroupFile, Metadata> = {
+  cmd: Cmd.GET_METADATA, name: 'get metadata', idempotent: true, encode: encodeGroupFile, decode: unpackMetadata,
+};

@@ -1,6 +1,9 @@
 import { EXT_NAME_SIZE, PREFIX_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
+import type { Command } from '../command.js';
+import { Cmd } from '../constants.js';
+import { decodeStoredFile, type GroupFile } from '../group-file.js';
 
 /*
  * UPLOAD_SLAVE_FILE (21): client/storage_client.c 951-1198, storage/storage_service.c 5454-5680.
@@ -43,3 +46,9 @@ export function decodeSlaveFixed(buf: Buffer): Omit<SlaveHead, 'masterFilename'>
     ext: d.readFixedString(EXT_NAME_SIZE),
   };
 }
+
+/** 21: the content follows the head and the master's name. */
+export const UploadSlave: Command<SlaveHead, GroupFile> = {
+  cmd: Cmd.UPLOAD_SLAVE_FILE, name: 'upload slave', idempotent: false, encode: encodeSlaveHead,
+  decode: decodeStoredFile('upload slave'),
+};

@@ -1,6 +1,9 @@
 import { EXT_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
+import type { Command } from '../command.js';
+import { Cmd } from '../constants.js';
+import { decodeStoredFile, type GroupFile } from '../group-file.js';
 
 /*
  * UPLOAD_FILE (11) and UPLOAD_APPENDER_FILE (23): storage/storage_service.c 4528-4730.
@@ -31,3 +34,14 @@ export function decodeUploadHead(buf: Buffer): UploadHead {
   const d = new Decoder(buf, 'upload request');
   return { storePathIndex: d.readUInt8(), fileSize: d.readInt64(), ext: d.readFixedString(EXT_NAME_SIZE) };
 }
+
+/** 11: a normal file; the content follows the head. */
+export const Upload: Command<UploadHead, GroupFile> = {
+  cmd: Cmd.UPLOAD_FILE, name: 'upload', idempotent: false, encode: encodeUploadHead, decode: decodeStoredFile('upload'),
+};
+
+/** 23: an appender file, which append, modify and truncate may change later. */
+export const UploadAppender: Command<UploadHead, GroupFile> = {
+  cmd: Cmd.UPLOAD_APPENDER_FILE, name: 'upload appender', idempotent: false, encode: encodeUploadHead,
+  decode: decodeStoredFile('upload appender'),
+};

@@ -2,6 +2,9 @@ import { ProtocolError } from '../errors.js';
 import { GROUP_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
+import { type Command, noBody } from '../command.js';
+import { Cmd } from '../constants.js';
+import { encodeGroup } from '../group-file.js';
 
 /*
  * SERVER_LIST_ONE_GROUP (90, request group[16]) / SERVER_LIST_ALL_GROUPS (91, empty request)
@@ -105,3 +108,18 @@ export function decodeGroupStats(body: Buffer): GroupStat[] {
   while (d.remaining > 0) stats.push(readGroupStat(d, legacy));
   return stats;
 }
+
+/** 91: every group. */
+export const ListAllGroups: Command<void, GroupStat[]> = {
+  cmd: Cmd.SERVER_LIST_ALL_GROUPS, name: 'list groups', idempotent: true, encode: noBody, decode: decodeGroupStats,
+};
+
+/** 90: one group. */
+export const ListOneGroup: Command<string, GroupStat> = {
+  cmd: Cmd.SERVER_LIST_ONE_GROUP, name: 'list group', idempotent: true, encode: encodeGroup,
+  decode: (body) => {
+    const stats = decodeGroupStats(body);
+    if (stats.length !== 1) throw new ProtocolError(`list group: reply holds ${stats.length} groups`);
+    return stats[0] as GroupStat;
+  },
+};

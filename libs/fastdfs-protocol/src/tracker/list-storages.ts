@@ -3,6 +3,8 @@ import { GROUP_NAME_SIZE, STORAGE_ID_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
 import { IP_SIZE_V4, IP_SIZE_V6, type IpFieldSize } from '../ip-field.js';
+import type { Command } from '../command.js';
+import { Cmd } from '../constants.js';
 
 /*
  * SERVER_LIST_STORAGE (92). Request: group[16], optionally followed by a storage id (< 16 bytes)
@@ -164,3 +166,9 @@ export function decodeStorageStats(body: Buffer): StorageStat[] {
   while (d.remaining > 0) stats.push(readStorageStat(d, layout));
   return stats;
 }
+
+/** 92: the storages of a group, or the one with `storageId`. */
+export const ListStorage: Command<{ group: string; storageId?: string }, StorageStat[]> = {
+  cmd: Cmd.SERVER_LIST_STORAGE, name: 'list storages', idempotent: true,
+  encode: ({ group, storageId }) => encodeListStorageRequest(group, storageId), decode: decodeStorageStats,
+};

@@ -3,6 +3,10 @@ import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
 import { readAddress, type Address, writeAddress } from '../address.js';
 import { decodeWithIpSizes, type IpFieldSize } from '../ip-field.js';
+import type { Command } from '../command.js';
+import { Cmd } from '../constants.js';
+import { ProtocolError } from '../errors.js';
+import { encodeGroupFile, type GroupFile } from '../group-file.js';
 
 /*
  * QUERY_FETCH_ONE (102) / QUERY_UPDATE (103) / QUERY_FETCH_ALL (105)
@@ -37,3 +41,31 @@ export function decodeFetchResponse(body: Buffer): FetchTargets {
     return { group, storages };
   });
 }
+
+/** 102/103 name exactly one storage, 105 one or more. */
+function decodeTargets(name: string, one: boolean): (body: Buffer) => FetchTargets {
+  return (body) => {
+    const targets = decodeFetchResponse(body);
+    const n = targets.storages.length;
+    if (n === 0 || (one && n !== 1)) throw new ProtocolError(`${name}: reply names ${n} storages`);
+    return targets;
+  };
+}
+
+/** 102: a storage to read the file from. */
+export const QueryFetchOne: Command<GroupFile, FetchTargets> = {
+  cmd: Cmd.QUERY_FETCH_ONE, name: 'query fetch', idempotent: true, encode: encodeGroupFile,
+  decode: decodeTargets('query fetch', true),
+};
+
+/** 103: the storage to change the file on (its source). */
+export const QueryUpdate: Command<GroupFile, FetchTargets> = {
+  cmd: Cmd.QUERY_UPDATE, name: 'query update', idempotent: true, encode: encodeGroupFile,
+  decode: decodeTargets('query update', true),
+};
+
+/** 105: every storage that can serve the file. */
+export const QueryFetchAll: Command<GroupFile, FetchTargets> = {
+  cmd: Cmd.QUERY_FETCH_ALL, name: 'query fetch all', idempotent: true, encode: encodeGroupFile,
+  decode: decodeTargets('query fetch all', false),
+};

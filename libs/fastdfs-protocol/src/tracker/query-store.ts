@@ -4,6 +4,9 @@ import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
 import { addressSize, readAddress, type Address, writeAddress } from '../address.js';
 import { decodeWithIpSizes, type IpFieldSize } from '../ip-field.js';
+import { type Command, noBody } from '../command.js';
+import { Cmd } from '../constants.js';
+import { encodeGroup } from '../group-file.js';
 
 /*
  * QUERY_STORE_WITHOUT_GROUP_ONE (101) / WITH_GROUP_ONE (104) / WITHOUT_GROUP_ALL (106) / WITH_GROUP_ALL (107)
@@ -67,3 +70,25 @@ export function decodeStoreAllResponse(body: Buffer): StoreTargets {
     return { group, storages, storePathIndex };
   });
 }
+
+/** 101: the tracker picks the group. */
+export const QueryStore: Command<void, StoreTarget> = {
+  cmd: Cmd.QUERY_STORE_WITHOUT_GROUP_ONE, name: 'query store', idempotent: true, encode: noBody, decode: decodeStoreOneResponse,
+};
+
+/** 104: a storage of the given group. */
+export const QueryStoreInGroup: Command<string, StoreTarget> = {
+  cmd: Cmd.QUERY_STORE_WITH_GROUP_ONE, name: 'query store', idempotent: true, encode: encodeGroup, decode: decodeStoreOneResponse,
+};
+
+/** 106: every storage that can take an upload, in the group the tracker picks. */
+export const QueryStoreAll: Command<void, StoreTargets> = {
+  cmd: Cmd.QUERY_STORE_WITHOUT_GROUP_ALL, name: 'query store all', idempotent: true, encode: noBody,
+  decode: decodeStoreAllResponse,
+};
+
+/** 107: every storage of the given group that can take an upload. */
+export const QueryStoreAllInGroup: Command<string, StoreTargets> = {
+  cmd: Cmd.QUERY_STORE_WITH_GROUP_ALL, name: 'query store all', idempotent: true, encode: encodeGroup,
+  decode: decodeStoreAllResponse,
+};

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { RequestSpec } from '../net/connection.js';
+import type { RequestSpec } from './connection.js';
 
 /** What an upload sends: bytes in memory, or a stream of a size known up front. */
 export type Content = Buffer | { stream: Readable | AsyncIterable<Buffer>; size: number };
