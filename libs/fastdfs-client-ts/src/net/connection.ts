@@ -4,7 +4,8 @@ import { constants as bufferConstants } from 'node:buffer';
 import {
   ConnectError, ConnectionClosedError, ErrorCode, FdfsError, ProtocolError, StatusError, TimeoutError,
 } from '../errors.js';
-import { type Address, Cmd, decodeHeader, encodeHeader, formatAddress, type Header, HEADER_SIZE } from 'fastdfs-protocol';
+import { FrameReader, writeWithBackpressure, type FrameEvent } from '@pic-storage/framing';
+import { type Address, Cmd, encodeHeader, formatAddress, FRAME_FORMAT, type Header } from 'fastdfs-protocol';
 
 export interface ConnectionOptions {
   /** Milliseconds to establish the TCP connection. */
@@ -37,9 +38,9 @@ export interface ResponseStream extends Readable {
 
 /**
  * One TCP connection to a tracker or storage. FastDFS has no request ids: exactly one request is
- * in flight at a time, and the reply is the next thing on the wire. The receive side is a small
- * state machine (header → body) fed by 'data' events; a streamed body is handed to a Readable
- * with backpressure (the socket is paused while the consumer is full).
+ * in flight at a time, and the reply is the next thing on the wire. Replies are cut out of the
+ * byte stream by the shared FrameReader; a reply is read whole, or, for a streamed download,
+ * handed to a Readable with backpressure (the socket is paused while the consumer is full).
  */
 export class Connection {
   readonly address: string;
@@ -47,10 +48,10 @@ export class Connection {
   broken = false;
   lastUsedAt = Date.now();
   private pending: Pending | undefined;
-  private header: Header | undefined;
-  private headerBuf: Buffer = Buffer.alloc(0);
-  private bodyChunks: Buffer[] = [];
-  private bodyReceived = 0;
+  private readonly frames = new FrameReader(FRAME_FORMAT, {
+    maxBody: (header) => this.admit(header),
+    streamBody: (header) => this.pending?.mode === 'stream' && header.status === 0,
+  });
   private replyStarted = false;
   /** True while the request body is still being written. */
   private sending = false;
@@ -136,10 +137,6 @@ export class Connection {
       return;
     }
     this.pending = pending;
-    this.header = undefined;
-    this.headerBuf = Buffer.alloc(0);
-    this.bodyChunks = [];
-    this.bodyReceived = 0;
     this.replyStarted = false;
     this.lastUsedAt = Date.now();
     this.socket.setTimeout(this.options.networkTimeout);
@@ -168,67 +165,80 @@ export class Connection {
         throw new FdfsError(ErrorCode.INVALID_ARGUMENT, `${spec.operation}: the stream yielded more than the declared ${spec.stream.size} bytes`);
       }
       if (this.broken) return;
-      if (!this.socket.write(buf)) await this.drained();
+      // The network timeout (socket.setTimeout) covers a server that stops reading.
+      await writeWithBackpressure(this.socket, buf);
     }
     if (sent !== spec.stream.size) {
       throw new FdfsError(ErrorCode.INVALID_ARGUMENT, `${spec.operation}: the stream ended after ${sent} of the declared ${spec.stream.size} bytes`);
     }
   }
 
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
+  private onData(chunk: Buffer): void {
+    this.replyStarted = true;
+    try {
+      for (const event of this.frames.push(chunk)) {
+        if (this.pending === undefined && this.stream === undefined) {
+          // FastDFS never speaks unasked: a frame now means the stream is out of step.
+          throw new ProtocolError(`${this.address} sent bytes with no request in flight`);
+        }
+        this.onFrameEvent(event);
+      }
+      if (this.pending === undefined && this.stream === undefined && !this.frames.idle) {
+        throw new ProtocolError(`${this.address} sent bytes past the end of the reply`);
+      }
+    } catch (err) {
+      this.fail(asError(err, this.address));
+    }
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.pending === undefined && this.stream === undefined) {
-      // FastDFS never speaks unasked: bytes now mean the stream is out of step.
-      this.fail(new ProtocolError(`${this.address} sent ${chunk.length} bytes with no request in flight`));
-      return;
+  /**
+   * Called by the FrameReader for each reply header before any body byte: a header that is not
+   * a reply, or a body over the request's limit, fails the request here.
+   */
+  private admit(header: Header): number {
+    const pending = this.pending;
+    if (pending === undefined) throw new ProtocolError(`${this.address} sent a reply with no request in flight`);
+    if (header.cmd !== Cmd.RESP) throw new ProtocolError(`${this.address}: reply cmd ${header.cmd}, expected ${Cmd.RESP}`);
+    const streamed = pending.mode === 'stream' && header.status === 0;
+    const limit = streamed ? Number.MAX_SAFE_INTEGER : pending.spec.maxResponseBody;
+    if (header.bodyLength > limit || (pending.mode === 'buffer' && header.bodyLength > bufferConstants.MAX_LENGTH)) {
+      throw new ProtocolError(
+        `${this.address}: ${pending.spec.operation} reply of ${header.bodyLength} bytes exceeds the ${limit}-byte limit`,
+      );
     }
-    this.replyStarted = true;
-    let data = chunk;
-    if (this.header === undefined) {
-      this.headerBuf = Buffer.concat([this.headerBuf, data]);
-      if (this.headerBuf.length < HEADER_SIZE) return;
-      try {
-        this.header = decodeHeader(this.headerBuf);
-      } catch (err) {
-        this.fail(asError(err, this.address));
+    return limit;
+  }
+
+  private onFrameEvent(event: FrameEvent<Header>): void {
+    switch (event.type) {
+      case 'head': {
+        const pending = this.pending as Pending & { mode: 'stream' };
+        this.pending = undefined;
+        pending.resolve(this.openStream(event.bodyLength));
         return;
       }
-      data = this.headerBuf.subarray(HEADER_SIZE);
-      this.headerBuf = Buffer.alloc(0);
-      if (!this.onHeader(this.header)) return;
+      case 'chunk':
+        if (!(this.stream as Readable).push(event.chunk)) this.socket.pause();
+        return;
+      case 'end': {
+        const stream = this.stream as Readable;
+        this.stream = undefined;
+        this.finishRequest();
+        stream.push(null);
+        return;
+      }
+      case 'frame': {
+        const pending = this.pending as Pending;
+        this.pending = undefined;
+        this.finishRequest();
+        if (event.header.status !== 0) {
+          pending.reject(new StatusError(event.header.status, pending.spec.operation, this.address));
+        } else if (pending.mode === 'buffer') {
+          pending.resolve(event.body);
+        }
+        // A streamed request answered with an error status is settled by its status, above.
+      }
     }
-    this.onBody(data);
-  }
-
-  /** Returns false when the request has been settled by the header alone. */
-  private onHeader(header: Header): boolean {
-    const pending = this.pending as Pending;
-    if (header.cmd !== Cmd.RESP) {
-      this.fail(new ProtocolError(`${this.address}: reply cmd ${header.cmd}, expected ${Cmd.RESP}`));
-      return false;
-    }
-    const limit = pending.mode === 'stream' && header.status === 0 ? Number.MAX_SAFE_INTEGER : pending.spec.maxResponseBody;
-    if (header.bodyLength > limit || (pending.mode === 'buffer' && header.bodyLength > bufferConstants.MAX_LENGTH)) {
-      this.fail(new ProtocolError(`${this.address}: ${pending.spec.operation} reply of ${header.bodyLength} bytes exceeds the ${limit}-byte limit`));
-      return false;
-    }
-    if (pending.mode === 'stream' && header.status === 0) {
-      this.pending = undefined;
-      const stream = this.openStream(header.bodyLength);
-      pending.resolve(stream);
-    }
-    return true;
   }
 
   private openStream(length: number): ResponseStream {
@@ -249,43 +259,11 @@ export class Connection {
     return stream;
   }
 
-  private onBody(data: Buffer): void {
-    const header = this.header as Header;
-    const want = header.bodyLength - this.bodyReceived;
-    if (data.length > want) {
-      this.fail(new ProtocolError(`${this.address} sent ${data.length - want} bytes past the end of the reply`));
-      return;
-    }
-    this.bodyReceived += data.length;
-    const stream = this.stream;
-    if (stream !== undefined) {
-      if (data.length > 0 && !stream.push(data)) this.socket.pause();
-      if (this.bodyReceived === header.bodyLength) {
-        this.stream = undefined;
-        this.finishRequest();
-        stream.push(null);
-      }
-      return;
-    }
-    if (data.length > 0) this.bodyChunks.push(data);
-    if (this.bodyReceived < header.bodyLength) return;
-    const pending = this.pending as Pending;
-    this.pending = undefined;
-    this.finishRequest();
-    if (header.status !== 0) {
-      pending.reject(new StatusError(header.status, pending.spec.operation, this.address));
-    } else if (pending.mode === 'buffer') {
-      pending.resolve(this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks));
-    }
-    this.bodyChunks = [];
-  }
-
   private finishRequest(): void {
     // A reply that arrives before the whole request was written (a server refusing an upload
     // early) leaves the rest of the request unsent: the connection is out of step for good.
     if (this.sending) this.broken = true;
     this.socket.setTimeout(0);
-    this.header = undefined;
     this.lastUsedAt = Date.now();
   }
 
