@@ -225,6 +225,9 @@ export class Connection {
         this.stream = undefined;
         this.finishRequest();
         stream.push(null);
+        // The last chunk may have filled the stream and paused the socket; an ended stream never
+        // asks for more, so the next reply on this connection would never be read.
+        this.socket.resume();
         return;
       }
       case 'frame': {
