@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { decodeHeader, encodeHeader, HEADER_SIZE } from 'fastdfs-protocol';
+import { FrameReader } from '@pic-storage/framing';
+import { encodeHeader, FRAME_FORMAT } from 'fastdfs-protocol';
 
 /** What the fake does with one request. */
 export type FakeAction =
@@ -60,18 +61,17 @@ export class FakeFdfsServer {
       this.sockets.delete(socket);
     });
     socket.on('error', () => undefined);
-    let buf = Buffer.alloc(0);
+    // Requests are framed as they arrive and answered one at a time, in order: a request waits
+    // in `queue` while the handler of the one before it runs, or after a `hang`.
+    const frames = new FrameReader(FRAME_FORMAT, { maxBody: Number.MAX_SAFE_INTEGER });
+    const queue: Omit<FakeRequest, 'nthOnConnection'>[] = [];
     let nth = 0;
     let busy = false;
     const pump = async (): Promise<void> => {
       if (busy) return;
       busy = true;
-      while (buf.length >= HEADER_SIZE) {
-        const header = decodeHeader(buf);
-        if (buf.length < HEADER_SIZE + header.bodyLength) break;
-        const body = buf.subarray(HEADER_SIZE, HEADER_SIZE + header.bodyLength);
-        buf = buf.subarray(HEADER_SIZE + header.bodyLength);
-        const req = { cmd: header.cmd, status: header.status, body: Buffer.from(body), nthOnConnection: ++nth };
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const req: FakeRequest = { ...next, nthOnConnection: ++nth };
         this.requests.push(req);
         if (req.cmd === 82) {
           socket.end();
@@ -98,7 +98,16 @@ export class FakeFdfsServer {
       busy = false;
     };
     socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
+      try {
+        for (const event of frames.push(chunk)) {
+          if (event.type !== 'frame') continue;
+          const { cmd, status } = event.header;
+          queue.push({ cmd, status, body: Buffer.from(event.body) });
+        }
+      } catch {
+        socket.destroy(); // a header no FastDFS peer would send (negative or absurd length)
+        return;
+      }
       void pump();
     });
   }

@@ -9,7 +9,7 @@ import { formatFileInfo } from '../../../libs/fastdfs-client-ts/src/cli/format.j
 import { runCli } from '../../helpers/client-conformance.js';
 import { unusedPort } from '../../helpers/fake-fdfs-server.js';
 import { writeClientConf } from '../../helpers/c-tools.js';
-import { startEmbedded } from '../fdfs-embedded/raw-client.js';
+import { startEmbedded } from '../../helpers/raw-client.js';
 
 let server: EmbeddedFdfs;
 let dir: string;

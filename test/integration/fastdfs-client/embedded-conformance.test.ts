@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import { clientConformance } from '../../helpers/client-conformance.js';
-import { removeDir, startEmbedded } from '../fdfs-embedded/raw-client.js';
+import { removeDir, startEmbedded } from '../../helpers/raw-client.js';
 
 let server: EmbeddedFdfs;
 let base: string;

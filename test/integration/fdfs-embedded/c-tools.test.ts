@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import { decodeFileId } from 'fastdfs-protocol';
 import { cTool, hasCTools as hasTools } from '../../helpers/c-tools.js';
-import { removeDir, startEmbedded } from './raw-client.js';
+import { removeDir, startEmbedded } from '../../helpers/raw-client.js';
 
 /*
  * The real FastDFS 6.16 C tools against the embedded server. Runs only where they are

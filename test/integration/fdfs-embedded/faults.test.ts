@@ -7,7 +7,7 @@ import {
   Cmd, decodeStorageStats, encodeAppendHead, encodeDownloadRequest, encodeGroupFile, encodeHeader, encodeListStorageRequest,
   encodeSetMetadataRequest, encodeSlaveHead, encodeUploadHead, packMetadata, unpackMetadata,
 } from 'fastdfs-protocol';
-import { RawConn, removeDir, startEmbedded, upload } from './raw-client.js';
+import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];

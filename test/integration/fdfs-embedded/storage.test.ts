@@ -9,7 +9,7 @@ import {
   FILE_INFO_FLAG_NO_CRC32, packMetadata, unpackMetadata,
 } from 'fastdfs-protocol';
 import { parseRemoteFilename, describeParsed } from 'fastdfs-protocol';
-import { RawConn, removeDir, startEmbedded, upload } from './raw-client.js';
+import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
 const G = 'group1';
 const gf = (filename: string, group = G) => encodeGroupFile({ group, filename });

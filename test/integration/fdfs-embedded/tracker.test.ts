@@ -4,7 +4,7 @@ import {
   Cmd, decodeFetchResponse, decodeGroupStats, decodeStoreAllResponse, decodeStoreOneResponse, decodeStorageStats,
   encodeGroup, encodeGroupFile, encodeListStorageRequest, StorageStatus,
 } from 'fastdfs-protocol';
-import { RawConn, removeDir, startEmbedded, upload } from './raw-client.js';
+import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
 const NAME = 'M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin';
 

@@ -4,13 +4,12 @@
  * The capture script spoke raw sockets; see test/fixtures/fastdfs/real-6.16.1/*.json.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, StatusError } from 'fastdfs-client-ts/errors';
-import { buildSlaveFilename, decodeFileId } from 'fastdfs-protocol';
+import { ErrorCode, StatusError, buildSlaveFilename, decodeFileId } from 'fastdfs-protocol';
 import {
   Cmd, StorageStatus, decodeFetchResponse, decodeFileInfoResponse, decodeGroupFile, decodeGroupStats, decodeHeader,
   decodeStorageStats, decodeStoreAllResponse, decodeStoreOneResponse, unpackMetadata,
 } from 'fastdfs-protocol';
-import { hex, real, type RealExchange } from './helpers.js';
+import { hex, real, type RealExchange } from '../../helpers/golden.js';
 
 const ALL = [
   'tracker-111-active-test', 'storage-111-active-test', 'tracker-101-query-store-one', 'tracker-104-query-store-group1',

@@ -4,13 +4,13 @@
  * Also: the QUERY_FILE_INFO crc32 sign extension and the errno → code mapping of StatusError.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, FdfsError, StatusError } from 'fastdfs-client-ts/errors';
 import {
+  ErrorCode, FdfsError, StatusError,
   Decoder, decodeAppenderFixed, decodeDownloadRequest, decodeFetchResponse, decodeFileInfoResponse, decodeGroupFile,
   decodeGroupStats, decodeHeader, decodeListStorageRequest, decodeSetMetadataRequest, decodeSlaveFixed, decodeStorageStats,
   decodeStoreAllResponse, decodeStoreOneResponse, decodeUploadHead, encodeFileInfoResponse, unpackMetadata,
 } from 'fastdfs-protocol';
-import { cat, expectProtocolError, field, hex, real } from './helpers.js';
+import { cat, expectProtocolError, field, hex, real } from '../../helpers/golden.js';
 
 const { u8, i64, str, raw } = field;
 const STORE_ONE = real('tracker-101-query-store-one').resBody; // 40 bytes

@@ -1,11 +1,10 @@
 /**
- * FastDFS conf files (parseConfText / ConfReader), client.conf → options, and resolveOptions.
+ * FastDFS conf files (fastdfs-conf): parseConfText and ConfReader.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode } from 'fastdfs-client-ts/errors';
+import { ConfigError, ErrorCode } from 'fastdfs-protocol';
 import { ConfReader, parseConfText } from 'fastdfs-conf';
-import { DEFAULTS, clientOptionsFromConf, resolveClientOptions as resolveOptions } from 'fastdfs-client-ts';
-import { caught } from './helpers.js';
+import { caught } from '../../helpers/golden.js';
 
 function configError(fn: () => unknown): ConfigError {
   const err = caught(fn);
@@ -147,150 +146,5 @@ describe('ConfReader', () => {
     expect(conf.size('missing', 0, 1)).toBeUndefined();
     expect(configError(() => conf.size('lots', 0, 1)).message).toBe('storage.conf: lots must be a size like 256KB or 64MB, got "lots"');
     expect(configError(() => conf.size('huge', 0, 2 ** 40)).message).toContain('huge must be between 0 and 1099511627776 bytes');
-  });
-});
-
-// Same keys as FastDFS conf/client.conf (V6.16.1), written afresh.
-const CLIENT_CONF = `# client configuration for the picture service
-# seconds
-connect_timeout = 3
-network_timeout = 45
-
-# where log files go
-base_path = /var/lib/fdfs-client
-
-# one line per tracker
-tracker_server = 10.20.0.11:22122
-tracker_server = 10.20.0.12:22122
-tracker_server = [fd00::13]:22122
-
-#standard log level as syslog, case insensitive
-log_level = warn
-connect_first_by = tracker
-use_connection_pool = true
-connection_pool_max_idle_time = 600
-load_fdfs_parameters_from_tracker = false
-use_storage_id = false
-storage_ids_filename = storage_ids.conf
-
-#HTTP settings
-http.tracker_server_port = 80
-##include http.conf
-`;
-
-describe('clientOptionsFromConf', () => {
-  it('a realistic client.conf: trackers, timeouts in ms, pool idle time in ms', () => {
-    expect(clientOptionsFromConf(parseConfText(CLIENT_CONF, 'client.conf'))).toEqual({
-      trackers: ['10.20.0.11:22122', '10.20.0.12:22122', '[fd00::13]:22122'],
-      connectTimeout: 3000,
-      networkTimeout: 45000,
-      pool: { idleTimeout: 600_000 },
-    });
-  });
-
-  it('the options resolve', () => {
-    const resolved = resolveOptions(clientOptionsFromConf(parseConfText(CLIENT_CONF)));
-    expect(resolved.trackers).toEqual([
-      { host: '10.20.0.11', port: 22122 }, { host: '10.20.0.12', port: 22122 }, { host: 'fd00::13', port: 22122 },
-    ]);
-    expect(resolved.pool.idleTimeout).toBe(600_000);
-    expect(resolved.pool.maxSize).toBe(DEFAULTS.pool.maxSize);
-  });
-
-  it('only tracker_server is required', () => {
-    expect(clientOptionsFromConf(parseConfText('tracker_server = h:1'))).toEqual({ trackers: ['h:1'] });
-  });
-
-  it('no tracker_server → ConfigError', () => {
-    expect(configError(() => clientOptionsFromConf(parseConfText('connect_timeout = 5'), 'client.conf')).message)
-      .toBe('client.conf: no tracker_server line');
-    expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server =')))).toBeInstanceOf(ConfigError);
-  });
-
-  it('a bad timeout names the key', () => {
-    expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nnetwork_timeout = 0'), 'client.conf')).message)
-      .toBe('client.conf: network_timeout must be between 1 and 3600, got 0');
-    expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nconnect_timeout = 5s'))).message)
-      .toContain('connect_timeout must be an integer');
-  });
-});
-
-describe('resolveOptions', () => {
-  it('fills the defaults and parses trackers', () => {
-    const r = resolveOptions({ trackers: ['10.0.0.1:22122', { host: 'tracker.example', port: 22123 }] });
-    expect(r).toEqual({
-      trackers: [{ host: '10.0.0.1', port: 22122 }, { host: 'tracker.example', port: 22123 }],
-      connectTimeout: 5000,
-      networkTimeout: 30000,
-      pool: { maxSize: 10, acquireTimeout: 10000, maxWaiting: 10000, idleTimeout: 60000 },
-      trackerRetryInterval: 10000,
-      maxResponseBody: 16 * 1024 * 1024,
-    });
-  });
-
-  it('merges a partial pool over the defaults', () => {
-    expect(resolveOptions({ trackers: ['h:1'], pool: { maxSize: 3, maxWaiting: 0 } }).pool)
-      .toEqual({ maxSize: 3, acquireTimeout: 10000, maxWaiting: 0, idleTimeout: 60000 });
-  });
-
-  it.each([
-    [{ pool: { maxSize: 0 } }, 'pool.maxSize must be a positive integer, got 0'],
-    [{ pool: { maxSize: 1.5 } }, 'pool.maxSize must be a positive integer, got 1.5'],
-    [{ pool: { acquireTimeout: -1 } }, 'pool.acquireTimeout must be a positive integer, got -1'],
-    [{ pool: { maxWaiting: -1 } }, 'pool.maxWaiting must be a non-negative integer, got -1'],
-    [{ pool: { idleTimeout: Number.NaN } }, 'pool.idleTimeout must be a positive integer, got NaN'],
-    [{ connectTimeout: 0 }, 'connectTimeout must be a positive integer, got 0'],
-    [{ networkTimeout: Infinity }, 'networkTimeout must be a positive integer, got Infinity'],
-    [{ trackerRetryInterval: -5 }, 'trackerRetryInterval must be a non-negative integer, got -5'],
-    [{ maxResponseBody: 0 }, 'maxResponseBody must be a positive integer, got 0'],
-  ])('%j → "%s"', (bad, message) => {
-    expect(configError(() => resolveOptions({ trackers: ['h:1'], ...bad })).message).toBe(message);
-  });
-
-  it.each([
-    [[], /trackers must list at least one tracker/],
-    [['nohost'], /trackers\[0\] "nohost" must be host:port/],
-    [['h:1', 'h:70000'], /trackers\[1\] "h:70000": port must be 1-65535/],
-    [['h:0'], /trackers\[0\] "h:0": port must be 1-65535/],
-    [[{ host: 'h', port: 0 }], /trackers\[0\]/],
-  ])('trackers %j → ConfigError', (trackers, message) => {
-    expect(configError(() => resolveOptions({ trackers: trackers as string[] })).message).toMatch(message);
-  });
-
-  it('trackers must be an array', () => {
-    configError(() => resolveOptions({ trackers: 'h:1' as unknown as string[] }));
-  });
-
-  it('the result is frozen, its pool too', () => {
-    const r = resolveOptions({ trackers: ['h:1'] });
-    expect(Object.isFrozen(r)).toBe(true);
-    expect(Object.isFrozen(r.pool)).toBe(true);
-    expect(() => { (r as { connectTimeout: number }).connectTimeout = 1; }).toThrow(TypeError);
-    expect(() => { (r.pool as { maxSize: number }).maxSize = 1; }).toThrow(TypeError);
-  });
-
-  // Regression (bug at 5cfe357, options.ts 63-64, fixed in 38ff1cd): only the top level and `pool` were
-  // frozen; `trackers` (and each address) stayed mutable after validation.
-  it('the resolved tracker list is frozen too', () => {
-    const r = resolveOptions({ trackers: ['h:1'] });
-    expect(Object.isFrozen(r.trackers)).toBe(true);
-    expect(Object.isFrozen(r.trackers[0])).toBe(true);
-  });
-
-  it('does not share the caller\'s pool object', () => {
-    const pool = { maxSize: 4 };
-    const r = resolveOptions({ trackers: ['h:1'], pool });
-    pool.maxSize = 99;
-    expect(r.pool.maxSize).toBe(4);
-  });
-
-  it('DEFAULTS are frozen', () => {
-    expect(Object.isFrozen(DEFAULTS)).toBe(true);
-    expect(Object.isFrozen(DEFAULTS.pool)).toBe(true);
-    expect(DEFAULTS).toEqual({
-      connectTimeout: 5000, networkTimeout: 30000,
-      pool: { maxSize: 10, acquireTimeout: 10000, maxWaiting: 10000, idleTimeout: 60000 },
-      trackerRetryInterval: 10000, maxResponseBody: 16777216,
-    });
   });
 });

@@ -3,7 +3,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedFdfs, type EmbeddedFdfsOptions } from '@pic-storage/fdfs-embedded';
-import { Cmd, decodeGroupFile, encodeHeader, encodeUploadHead, HEADER_SIZE } from 'fastdfs-protocol';
+import { FrameReader } from '@pic-storage/framing';
+import { Cmd, decodeGroupFile, encodeHeader, encodeUploadHead, FRAME_FORMAT, type Header } from 'fastdfs-protocol';
 
 /**
  * A FastDFS peer with nothing but a socket and the codecs: sends frames, reads replies, and
@@ -69,15 +70,39 @@ export class RawConn {
     this.socket.write(bytes);
   }
 
+  /**
+   * The next reply. The bytes stay in `buf` (and count as `pending`) until a whole reply is
+   * there: a FrameReader fresh for this call reads them from the start, in streamed mode so that
+   * its `head` event tells the header is complete. A reply that timed out is read again from its
+   * first byte by the next call.
+   */
   async reply(timeoutMs = 5000): Promise<RawReply> {
-    await this.until(() => this.buf.length >= HEADER_SIZE || this.closedFlag, timeoutMs, 'a reply header');
-    if (this.buf.length < HEADER_SIZE) throw new Error('connection closed before a reply');
-    const length = Number(this.buf.readBigInt64BE(0));
-    await this.until(() => this.buf.length >= HEADER_SIZE + length || this.closedFlag, timeoutMs, 'a reply body');
-    if (this.buf.length < HEADER_SIZE + length) throw new Error('connection closed in the middle of a reply');
-    const reply = { cmd: this.buf[8] as number, status: this.buf[9] as number, body: this.buf.subarray(HEADER_SIZE, HEADER_SIZE + length) };
-    this.buf = this.buf.subarray(HEADER_SIZE + length);
-    return reply;
+    const frames = new FrameReader(FRAME_FORMAT, { maxBody: Number.MAX_SAFE_INTEGER, streamBody: () => true });
+    let fed = 0;
+    let header: Header | undefined;
+    const chunks: Buffer[] = [];
+    let complete = false;
+    /** Gives the reader the bytes that came in since the last call; true once the reply is complete. */
+    const feed = (): boolean => {
+      const fresh = this.buf.subarray(fed);
+      fed = this.buf.length;
+      for (const event of frames.push(fresh)) {
+        if (event.type === 'head') header = event.header;
+        else if (event.type === 'chunk') chunks.push(event.chunk);
+        else if (event.type === 'end') {
+          complete = true;
+          return true; // the bytes after it belong to the next reply: this reader stops here
+        }
+      }
+      return false;
+    };
+    await this.until(() => feed() || header !== undefined || this.closedFlag, timeoutMs, 'a reply header');
+    if (header === undefined) throw new Error('connection closed before a reply');
+    if (!complete) await this.until(() => feed() || this.closedFlag, timeoutMs, 'a reply body');
+    if (!complete) throw new Error('connection closed in the middle of a reply');
+    this.buf = this.buf.subarray(FRAME_FORMAT.headerSize + header.bodyLength);
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    return { cmd: header.cmd, status: header.status, body };
   }
 
   async request(cmd: number, body: Buffer = Buffer.alloc(0), status = 0): Promise<RawReply> {
@@ -107,7 +132,10 @@ export class RawConn {
 }
 
 /** A started server on port 0 in a fresh temp dir, silent. */
-export async function startEmbedded(extra: Partial<EmbeddedFdfsOptions> = {}, basePath?: string): Promise<{ server: EmbeddedFdfs; basePath: string }> {
+export async function startEmbedded(
+  extra: Partial<EmbeddedFdfsOptions> = {},
+  basePath?: string,
+): Promise<{ server: EmbeddedFdfs; basePath: string }> {
   const base = basePath ?? (await mkdtemp(join(tmpdir(), 'fdfs-embedded-')));
   const server = new EmbeddedFdfs({ basePath: base, trackerPort: 0, storagePort: 0, logger: false, ...extra });
   await server.start();
@@ -119,8 +147,14 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /** Uploads `content` with cmd 11 (or 23) on `conn`; returns the remote filename. */
-export async function upload(conn: RawConn, content: Buffer, ext = 'bin', cmd: number = Cmd.UPLOAD_FILE): Promise<string> {
-  const reply = await conn.request(cmd, Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: content.length, ext }), content]));
+export async function upload(
+  conn: RawConn,
+  content: Buffer,
+  ext = 'bin',
+  cmd: number = Cmd.UPLOAD_FILE,
+): Promise<string> {
+  const head = encodeUploadHead({ storePathIndex: 0, fileSize: content.length, ext });
+  const reply = await conn.request(cmd, Buffer.concat([head, content]));
   if (reply.status !== 0) throw new Error(`upload failed with status ${reply.status}`);
   return decodeGroupFile(reply.body).filename;
 }

@@ -4,13 +4,13 @@
  * rule), hostile ids, and the name builders (storage_gen_filename / fdfs_gen_slave_filename).
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, InvalidArgumentError, InvalidFileIdError } from 'fastdfs-client-ts/errors';
 import {
+  ErrorCode, InvalidArgumentError, InvalidFileIdError,
   APPENDER_FLAG, MAX_FILENAME_LENGTH, NORMAL_FILENAME_LENGTH, TRUNK_FILENAME_LENGTH, TRUNK_FLAG, buildRemoteFilename,
   buildSlaveFilename, decodeFileId, encodeNameBase64, extOfFilename, formatExtPart, parseFileId, parseRemoteFilename,
   validateExt,
 } from 'fastdfs-protocol';
-import { caught, fixtureJson, hex } from './helpers.js';
+import { caught, fixtureJson, hex } from '../../helpers/golden.js';
 
 /** RFC 4648 base64url decoding written out by hand (6 bits in, 8 bits out), independent of Buffer. */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -13,7 +13,7 @@ import {
   encodeSetMetadataRequest, encodeStorageStat, encodeStoreAllResponse, encodeStoreOneResponse, packMetadata, storeOneLength,
   unpackMetadata,
 } from 'fastdfs-protocol';
-import { cat, field, hex } from './helpers.js';
+import { cat, field, hex } from '../../helpers/golden.js';
 
 const { u8, i32, i64, str } = field;
 const V6 = '2001:db8:85a3::8a2e:370:7334';

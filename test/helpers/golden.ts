@@ -1,5 +1,5 @@
 /**
- * Shared helpers for the fastdfs-client-ts unit tests.
+ * Golden exchanges and byte builders for the wire-protocol tests (fastdfs-protocol, fastdfs-client-ts).
  *
  * - `real(name)` loads a golden exchange captured from a real FastDFS 6.16.1
  *   (test/fixtures/fastdfs/real-6.16.1/<name>.json): request and response, header and body, as hex.
@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
-import { ErrorCode, FdfsError, ProtocolError } from 'fastdfs-client-ts/errors';
+import { ErrorCode, FdfsError, ProtocolError } from 'fastdfs-protocol';
 
-const FIXTURES = new URL('../../fixtures/fastdfs/', import.meta.url);
+const FIXTURES = new URL('../fixtures/fastdfs/', import.meta.url);
 
 export interface RealExchange {
   server: string;

@@ -5,8 +5,7 @@
  * same bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from 'fastdfs-client-ts/errors';
-import { decodeFileId } from 'fastdfs-protocol';
+import { InvalidArgumentError, decodeFileId } from 'fastdfs-protocol';
 import {
   Cmd, FILE_INFO_FLAG_KEEP_SILENCE, FILE_INFO_FLAG_NO_CRC32, HEADER_SIZE, META_MERGE, META_OVERWRITE,
   decodeAppenderFixed, decodeDownloadRequest, decodeGroupFile, decodeHeader, decodeListStorageRequest,
@@ -14,7 +13,7 @@ import {
   encodeGroup, encodeGroupFile, encodeHeader, encodeListStorageRequest, encodeModifyHead, encodeSetMetadataRequest,
   encodeSlaveHead, encodeTruncateRequest, encodeUploadHead, packMetadata,
 } from 'fastdfs-protocol';
-import { hex, real } from './helpers.js';
+import { hex, real } from '../../helpers/golden.js';
 
 // group[16] "group1", NUL-padded
 const G1 = '67726f757031 00000000 00000000 0000';
