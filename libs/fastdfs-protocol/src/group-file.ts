@@ -26,6 +26,18 @@ export function decodeGroupFile(body: Buffer, what = 'group + filename'): GroupF
   return { group, filename: d.readRest().toString('latin1') };
 }
 
+/** A request naming a file (12, 15, 22): a filename must follow the group (storage_service.c 7727-7737). */
+export function decodeFileRequest(body: Buffer, what: string): GroupFile {
+  if (body.length <= GROUP_NAME_SIZE) throw new ProtocolError(`${what}: body of ${body.length} bytes`);
+  return decodeGroupFile(body, `${what} request`);
+}
+
+/** A request that is exactly `group[16]` (90, 104, 107; tracker_service.c 3096-3117, 3464-3489). */
+export function decodeGroupRequest(body: Buffer, what: string): string {
+  if (body.length !== GROUP_NAME_SIZE) throw new ProtocolError(`${what}: body of ${body.length} bytes`);
+  return decodeGroupFile(body, `${what} request`).group;
+}
+
 /** A group-only body (`group[16]`): tracker 90, 104, 107 and the first part of 92. */
 export function encodeGroup(group: string): Buffer {
   return encodeGroupFile({ group, filename: '' });

@@ -1,4 +1,6 @@
 import { Decoder } from '../decoder.js';
+import { ProtocolError } from '../errors.js';
+import { MAX_FILENAME_LENGTH, NORMAL_FILENAME_LENGTH } from '../file-id.js';
 import { Encoder } from '../encoder.js';
 import { type Command, expectEmpty } from '../command.js';
 import { Cmd } from '../constants.js';
@@ -54,13 +56,48 @@ export function encodeTruncateRequest(req: TruncateRequest): Buffer {
   return encodeWithFilename(req.filename, [req.truncatedSize]);
 }
 
-/** Reads the fixed int64 fields (`count` of them after filename_len). */
-export function decodeAppenderFixed(buf: Buffer, count: 1 | 2): { filenameLength: number; numbers: number[] } {
+/**
+ * Reads the fixed int64 fields of 24 and 34 (`count` of them after filename_len); the filename and
+ * the content follow. Given the request's `bodyLength`, it also checks the name length (44..127,
+ * storage_service.c 5072-5080), a non-negative offset, and that the body is the fixed part, the
+ * name and exactly `file_size` bytes.
+ */
+export function decodeAppenderFixed(
+  buf: Buffer,
+  count: 1 | 2,
+  bodyLength?: number,
+): { filenameLength: number; numbers: number[] } {
   const d = new Decoder(buf, 'appender request');
   const filenameLength = d.readInt64();
   const numbers: number[] = [];
   for (let i = 0; i < count; i++) numbers.push(d.readInt64());
+  if (bodyLength === undefined) return { filenameLength, numbers };
+  checkAppenderName(filenameLength);
+  const fileSize = numbers[count - 1] as number;
+  if (count === 2 && (numbers[0] as number) < 0) throw new ProtocolError(`appender request: offset ${numbers[0]}`);
+  if (fileSize < 0 || fileSize !== bodyLength - buf.length - filenameLength) {
+    throw new ProtocolError(`appender request: file size ${fileSize} does not match the body of ${bodyLength} bytes`);
+  }
   return { filenameLength, numbers };
+}
+
+/** 36's whole request: name length 44..127, size >= 0, and the name fills the rest (storage_service.c 5297-5330). */
+export function decodeTruncateRequest(body: Buffer): TruncateRequest {
+  if (body.length <= TRUNCATE_FIXED_SIZE) throw new ProtocolError(`truncate: body of ${body.length} bytes`);
+  const d = new Decoder(body, 'truncate request');
+  const filenameLength = d.readInt64();
+  const truncatedSize = d.readInt64();
+  checkAppenderName(filenameLength);
+  if (truncatedSize < 0) throw new ProtocolError(`truncate: size ${truncatedSize}`);
+  if (d.remaining !== filenameLength) throw new ProtocolError('truncate: body length does not match the filename length');
+  return { filename: d.readRest().toString('latin1'), truncatedSize };
+}
+
+/** An appender's name is a normal one: at least 44 characters, and it fits `char[128]`. */
+function checkAppenderName(length: number): void {
+  if (length < NORMAL_FILENAME_LENGTH || length > MAX_FILENAME_LENGTH) {
+    throw new ProtocolError(`appender request: filename length ${length}`);
+  }
 }
 
 /** 24: appending twice appends twice, so never retried. */

@@ -1,5 +1,6 @@
 import { GROUP_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
+import { ProtocolError } from '../errors.js';
 import { Encoder } from '../encoder.js';
 import type { Command } from '../command.js';
 import { Cmd } from '../constants.js';
@@ -14,6 +15,9 @@ import { Cmd } from '../constants.js';
  * Response: the bytes, body length = bytes actually sent. Offset >= file size is EINVAL on
  * 6.16 (so an empty file cannot be downloaded); a length past the end is clipped.
  */
+/** offset + length + group: the filename follows. */
+export const DOWNLOAD_FIXED_SIZE = 8 + 8 + GROUP_NAME_SIZE;
+
 export interface DownloadRequest {
   offset: number;
   length: number;
@@ -30,10 +34,13 @@ export function encodeDownloadRequest(req: DownloadRequest): Buffer {
     .toBuffer();
 }
 
+/** Needs a filename after the group, and a non-negative offset and length (storage_service.c 7290-7320). */
 export function decodeDownloadRequest(body: Buffer): DownloadRequest {
+  if (body.length <= DOWNLOAD_FIXED_SIZE) throw new ProtocolError(`download: body of ${body.length} bytes`);
   const d = new Decoder(body, 'download request');
   const offset = d.readInt64();
   const length = d.readInt64();
+  if (offset < 0 || length < 0) throw new ProtocolError('download: negative offset or length');
   const group = d.readFixedString(GROUP_NAME_SIZE);
   return { offset, length, group, filename: d.readRest().toString('latin1') };
 }

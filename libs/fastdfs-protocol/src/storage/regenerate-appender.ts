@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
 import { Cmd } from '../constants.js';
+import { ProtocolError } from '../errors.js';
+import { MAX_FILENAME_LENGTH, NORMAL_FILENAME_LENGTH } from '../file-id.js';
 import { decodeStoredFile, type GroupFile } from '../group-file.js';
 
 /*
@@ -11,3 +13,11 @@ export const RegenerateAppender: Command<string, GroupFile> = {
   cmd: Cmd.REGENERATE_APPENDER_FILENAME, name: 'regenerate appender filename', idempotent: false,
   encode: (filename) => Buffer.from(filename, 'latin1'), decode: decodeStoredFile('regenerate appender filename'),
 };
+
+/** The request: the appender's name, 44..127 characters (storage_service.c 4991-5000). */
+export function decodeRegenerateRequest(body: Buffer): string {
+  if (body.length < NORMAL_FILENAME_LENGTH || body.length > MAX_FILENAME_LENGTH) {
+    throw new ProtocolError(`regenerate: body of ${body.length} bytes`);
+  }
+  return body.toString('latin1');
+}

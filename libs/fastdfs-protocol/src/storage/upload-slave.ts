@@ -1,5 +1,7 @@
 import { EXT_NAME_SIZE, PREFIX_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
+import { ProtocolError } from '../errors.js';
+import { MAX_FILENAME_LENGTH, PATH_PREFIX_LENGTH } from '../file-id.js';
 import { Encoder } from '../encoder.js';
 import type { Command } from '../command.js';
 import { Cmd } from '../constants.js';
@@ -36,19 +38,28 @@ export function encodeSlaveHead(head: SlaveHead): Buffer {
     .toBuffer();
 }
 
-/** Reads the fixed 38 bytes; the master filename (`masterFilenameLength` bytes) follows. */
-export function decodeSlaveFixed(buf: Buffer): Omit<SlaveHead, 'masterFilename'> & { masterFilenameLength: number } {
+/**
+ * Reads the fixed 38 bytes; the master filename (`masterFilenameLength` bytes) follows. Given the
+ * request's `bodyLength`, it also checks the name length (storage_service.c 5494-5502) and that
+ * the body is the head, the name and exactly `file_size` bytes.
+ */
+export function decodeSlaveFixed(
+  buf: Buffer,
+  bodyLength?: number,
+): Omit<SlaveHead, 'masterFilename'> & { masterFilenameLength: number } {
   const d = new Decoder(buf, 'upload slave request');
-  return {
+  const head = {
     masterFilenameLength: d.readInt64(),
     fileSize: d.readInt64(),
     prefix: d.readFixedString(PREFIX_NAME_SIZE),
     ext: d.readFixedString(EXT_NAME_SIZE),
   };
+  if (bodyLength === undefined) return head;
+  if (head.masterFilenameLength <= PATH_PREFIX_LENGTH || head.masterFilenameLength > MAX_FILENAME_LENGTH) {
+    throw new ProtocolError(`upload slave: master filename length ${head.masterFilenameLength}`);
+  }
+  if (head.fileSize < 0 || head.fileSize !== bodyLength - SLAVE_FIXED_SIZE - head.masterFilenameLength) {
+    throw new ProtocolError(`upload slave: file size ${head.fileSize} does not match the body of ${bodyLength} bytes`);
+  }
+  return head;
 }
-
-/** 21: the content follows the head and the master's name. */
-export const UploadSlave: Command<SlaveHead, GroupFile> = {
-  cmd: Cmd.UPLOAD_SLAVE_FILE, name: 'upload slave', idempotent: false, encode: encodeSlaveHead,
-  decode: decodeStoredFile('upload slave'),
-};

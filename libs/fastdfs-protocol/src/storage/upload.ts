@@ -1,5 +1,6 @@
 import { EXT_NAME_SIZE } from '../constants.js';
 import { Decoder } from '../decoder.js';
+import { ProtocolError } from '../errors.js';
 import { Encoder } from '../encoder.js';
 import type { Command } from '../command.js';
 import { Cmd } from '../constants.js';
@@ -30,9 +31,17 @@ export function encodeUploadHead(head: UploadHead): Buffer {
     .toBuffer();
 }
 
-export function decodeUploadHead(buf: Buffer): UploadHead {
+/**
+ * Reads the 15-byte head. Given the request's `bodyLength` (the content is still on the wire), it
+ * also checks that the body is the head plus exactly `file_size` bytes.
+ */
+export function decodeUploadHead(buf: Buffer, bodyLength?: number): UploadHead {
   const d = new Decoder(buf, 'upload request');
-  return { storePathIndex: d.readUInt8(), fileSize: d.readInt64(), ext: d.readFixedString(EXT_NAME_SIZE) };
+  const head = { storePathIndex: d.readUInt8(), fileSize: d.readInt64(), ext: d.readFixedString(EXT_NAME_SIZE) };
+  if (bodyLength !== undefined && head.fileSize !== bodyLength - UPLOAD_HEAD_SIZE) {
+    throw new ProtocolError(`upload: file size ${head.fileSize} does not match the body of ${bodyLength} bytes`);
+  }
+  return head;
 }
 
 /** 11: a normal file; the content follows the head. */

@@ -6,7 +6,8 @@ import { decodeWithIpSizes, type IpFieldSize } from '../ip-field.js';
 import type { Command } from '../command.js';
 import { Cmd } from '../constants.js';
 import { ProtocolError } from '../errors.js';
-import { encodeGroupFile, type GroupFile } from '../group-file.js';
+import { decodeGroupFile, encodeGroupFile, type GroupFile } from '../group-file.js';
+import { MAX_FILENAME_LENGTH } from '../file-id.js';
 
 /*
  * QUERY_FETCH_ONE (102) / QUERY_UPDATE (103) / QUERY_FETCH_ALL (105)
@@ -40,6 +41,18 @@ export function decodeFetchResponse(body: Buffer): FetchTargets {
     while (d.remaining > 0) storages.push(readAddress(d, ipSize));
     return { group, storages };
   });
+}
+
+/** The tracker's bound on the filename of 102/103/105 (a literal 22 in tracker_service.c 3008-3029). */
+export const MIN_FETCH_FILENAME_LENGTH = 22;
+
+/** 102/103/105 request: 16 + 22 <= length < 16 + 128. The tracker does not parse the name further. */
+export function decodeFetchRequest(body: Buffer): GroupFile {
+  const min = GROUP_NAME_SIZE + MIN_FETCH_FILENAME_LENGTH;
+  if (body.length < min || body.length > GROUP_NAME_SIZE + MAX_FILENAME_LENGTH) {
+    throw new ProtocolError(`query fetch: body of ${body.length} bytes`);
+  }
+  return decodeGroupFile(body, 'query fetch request');
 }
 
 /** 102/103 name exactly one storage, 105 one or more. */
