@@ -49,5 +49,7 @@ function ipAddrSize(value: string | undefined, source: string): IpFieldSize | un
   const v = value.toLowerCase();
   if (v === 'auto' || v === 'ipv4' || v === '16') return 16;
   if (v === 'ipv6' || v === '46') return 46;
-  throw new ConfigError(`${source}: response_ip_addr_size must be auto, IPv4, IPv6, 16 or 46, got ${JSON.stringify(value)}`);
+  throw new ConfigError(
+    `${source}: response_ip_addr_size must be auto, IPv4, IPv6, 16 or 46, got ${JSON.stringify(value)}`,
+  );
 }

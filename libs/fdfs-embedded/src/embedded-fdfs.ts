@@ -1,17 +1,14 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Connection } from './connection.js';
+import type { Address } from 'fastdfs-protocol';
 import { resolveEmbeddedOptions, type EmbeddedFdfsOptions, type ResolvedEmbeddedOptions } from './options.js';
+import type { CommandTable } from './server/handler.js';
+import { serveConnection } from './server/request-loop.js';
 import { StorageState } from './state.js';
-import { storageHandlers } from './storage-service.js';
+import { STORAGE_COMMANDS } from './storage/dispatch.js';
 import type { StorageNode } from './storage-node.js';
 import { Store } from './store.js';
-import { trackerHandlers } from './tracker-service.js';
-
-export interface ServerAddress {
-  host: string;
-  port: number;
-}
+import { TRACKER_COMMANDS } from './tracker/dispatch.js';
 
 /** Name of the state file under `<base>/data/`. */
 export const STATE_FILE = '.embedded-state.json';
@@ -27,8 +24,8 @@ export class EmbeddedFdfs {
   private readonly state: StorageState;
   private trackerServer: Server | null = null;
   private storageServer: Server | null = null;
-  private tracker: ServerAddress | null = null;
-  private storage: ServerAddress | null = null;
+  private tracker: Address | null = null;
+  private storage: Address | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly running = new Set<Promise<void>>();
 
@@ -43,12 +40,12 @@ export class EmbeddedFdfs {
     );
   }
 
-  get trackerAddress(): ServerAddress {
+  get trackerAddress(): Address {
     if (this.tracker === null) throw new Error('EmbeddedFdfs is not started');
     return { ...this.tracker };
   }
 
-  get storageAddress(): ServerAddress {
+  get storageAddress(): Address {
     if (this.storage === null) throw new Error('EmbeddedFdfs is not started');
     return { ...this.storage };
   }
@@ -74,8 +71,8 @@ export class EmbeddedFdfs {
         return self.storagePort;
       },
     };
-    const storage = this.serve('storage', storageHandlers(node));
-    const tracker = this.serve('tracker', trackerHandlers(node));
+    const storage = this.serve('storage', STORAGE_COMMANDS, node);
+    const tracker = this.serve('tracker', TRACKER_COMMANDS, node);
     try {
       self.storagePort = await listen(storage, o.storagePort, o.bindHost);
       this.storageServer = storage;
@@ -103,12 +100,15 @@ export class EmbeddedFdfs {
     await Promise.all(closed);
     await Promise.allSettled([...this.running]);
     await this.state.flush();
-    if (this.tracker !== null) this.options.logger.info({ tracker: this.tracker, storage: this.storage }, 'embedded FastDFS stopped');
+    if (this.tracker !== null) {
+      this.options.logger.info({ tracker: this.tracker, storage: this.storage }, 'embedded FastDFS stopped');
+    }
     this.tracker = null;
     this.storage = null;
   }
 
-  private serve(role: 'tracker' | 'storage', dispatch: ReturnType<typeof trackerHandlers>): Server {
+  /** A listener whose connections run the request loop with `role`'s command table. */
+  private serve(role: 'tracker' | 'storage', commands: CommandTable, node: StorageNode): Server {
     const { logger, networkTimeoutMs, idleTimeoutMs, maxConnections } = this.options;
     const counters = this.state.counters;
     const server = createServer((socket) => {
@@ -118,7 +118,7 @@ export class EmbeddedFdfs {
         counters.connectionCurrentCount += 1;
         counters.connectionMaxCount = Math.max(counters.connectionMaxCount, counters.connectionCurrentCount);
       }
-      const run = new Connection(socket, { role, dispatch, networkTimeoutMs, idleTimeoutMs, logger }).run();
+      const run = serveConnection(socket, { role, commands, node, networkTimeoutMs, idleTimeoutMs, logger });
       this.running.add(run);
       socket.once('close', () => {
         this.sockets.delete(socket);

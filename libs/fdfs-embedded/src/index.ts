@@ -1,5 +1,11 @@
 /** A single-node FastDFS tracker + storage in one Node process (FastDFS 6.16 wire protocol). */
-export { EmbeddedFdfs, STATE_FILE, type ServerAddress } from './embedded-fdfs.js';
-export { EMBEDDED_DEFAULTS, resolveEmbeddedOptions, type EmbeddedFdfsOptions, type EmbeddedLogger, type ResolvedEmbeddedOptions } from './options.js';
+export { EmbeddedFdfs, STATE_FILE } from './embedded-fdfs.js';
+export {
+  EMBEDDED_DEFAULTS,
+  resolveEmbeddedOptions,
+  type EmbeddedFdfsOptions,
+  type EmbeddedLogger,
+  type ResolvedEmbeddedOptions,
+} from './options.js';
 export { embeddedOptionsFromConf } from './conf.js';
-export { FDFS_VERSION } from './tracker-service.js';
+export { FDFS_VERSION } from './version.js';

@@ -34,7 +34,10 @@ export interface EmbeddedFdfsOptions {
   maxSmallBody?: number;
   /** Per listener. */
   maxConnections?: number;
-  /** network_timeout: a request whose bytes stall this long, or a reply the client stops reading, closes the connection. */
+  /**
+   * network_timeout: a request whose bytes stall this long, or a reply the client stops reading,
+   * closes the connection.
+   */
   networkTimeoutMs?: number;
   /** A connection idle between requests this long is closed. */
   idleTimeoutMs?: number;
@@ -44,7 +47,9 @@ export interface EmbeddedFdfsOptions {
   logger?: EmbeddedLogger | false;
 }
 
-export type ResolvedEmbeddedOptions = Readonly<Required<Omit<EmbeddedFdfsOptions, 'logger'>>> & { readonly logger: EmbeddedLogger };
+export type ResolvedEmbeddedOptions = Readonly<Required<Omit<EmbeddedFdfsOptions, 'logger'>>> & {
+  readonly logger: EmbeddedLogger;
+};
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
   bindHost: '127.0.0.1',
@@ -71,9 +76,15 @@ export function resolveEmbeddedOptions(opts: EmbeddedFdfsOptions): ResolvedEmbed
     throw new ConfigError('basePath (store_path0) is required');
   }
   const o = { ...EMBEDDED_DEFAULTS, ...stripUndefined(opts) };
-  if (!isGroupName(o.groupName)) throw new ConfigError(`groupName must be 1-16 letters or digits, got ${JSON.stringify(o.groupName)}`);
-  if (!IPV4_RE.test(o.sourceIp)) throw new ConfigError(`sourceIp must be an IPv4 address, got ${JSON.stringify(o.sourceIp)}`);
-  if (!IP_FIELD_SIZES.includes(o.ipAddrSize)) throw new ConfigError(`ipAddrSize must be 16 or 46, got ${String(o.ipAddrSize)}`);
+  if (!isGroupName(o.groupName)) {
+    throw new ConfigError(`groupName must be 1-16 letters or digits, got ${JSON.stringify(o.groupName)}`);
+  }
+  if (!IPV4_RE.test(o.sourceIp)) {
+    throw new ConfigError(`sourceIp must be an IPv4 address, got ${JSON.stringify(o.sourceIp)}`);
+  }
+  if (!IP_FIELD_SIZES.includes(o.ipAddrSize)) {
+    throw new ConfigError(`ipAddrSize must be 16 or 46, got ${String(o.ipAddrSize)}`);
+  }
   const logger = opts.logger === false ? pino({ enabled: false }) : (opts.logger ?? pino({ name: 'fdfs-embedded' }));
   return Object.freeze({
     basePath: opts.basePath,

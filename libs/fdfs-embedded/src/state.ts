@@ -44,11 +44,14 @@ export class StorageState {
     try {
       saved = JSON.parse(await readFile(this.path, 'utf8')) as Persisted;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ err, path: this.path }, 'state file unreadable, starting fresh');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.logger.warn({ err, path: this.path }, 'state file unreadable, starting fresh');
+      }
       return;
     }
     if (saved.version !== 1) return;
-    const ok = (n: unknown, max: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < max;
+    const ok = (n: unknown, max: number): n is number =>
+      Number.isInteger(n) && (n as number) >= 0 && (n as number) < max;
     if (Number.isInteger(saved.joinTime)) this.joinTime = saved.joinTime;
     const d = saved.distribution;
     if (d !== undefined && ok(d.high, this.subdirCount) && ok(d.low, this.subdirCount)) {

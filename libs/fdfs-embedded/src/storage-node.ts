@@ -1,3 +1,4 @@
+import type { Address } from 'fastdfs-protocol';
 import type { ResolvedEmbeddedOptions } from './options.js';
 import type { StorageState } from './state.js';
 import type { Store } from './store.js';
@@ -11,4 +12,9 @@ export interface StorageNode {
   readonly storagePort: number;
   /** Unix seconds when this process started serving. */
   readonly upTime: number;
+}
+
+/** The storage's address as the tracker hands it out: the source IP and the real port. */
+export function storageAddress(node: StorageNode): Address {
+  return { host: node.options.sourceIp, port: node.storagePort };
 }

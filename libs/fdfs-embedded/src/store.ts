@@ -34,7 +34,10 @@ export class Store {
   private readonly madeDirs = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(basePath: string, readonly groupName: string) {
+  constructor(
+    basePath: string,
+    readonly groupName: string,
+  ) {
     this.dataDir = join(basePath, 'data');
     this.tmpDir = join(this.dataDir, '.tmp');
   }
@@ -170,10 +173,17 @@ export class Store {
   async diskSpace(): Promise<{ totalMb: number; freeMb: number; freeBytes: number }> {
     const s = await statfs(this.dataDir);
     const mb = 1024 * 1024;
-    return { totalMb: Math.floor((s.blocks * s.bsize) / mb), freeMb: Math.floor((s.bavail * s.bsize) / mb), freeBytes: s.bavail * s.bsize };
+    return {
+      totalMb: Math.floor((s.blocks * s.bsize) / mb),
+      freeMb: Math.floor((s.bavail * s.bsize) / mb),
+      freeBytes: s.bavail * s.bsize,
+    };
   }
 
-  /** Runs `fn` with `path` to itself: appends, modifies, truncates, renames and deletes of one file do not interleave. */
+  /**
+   * Runs `fn` with `path` to itself: appends, modifies, truncates, renames and deletes of one file
+   * do not interleave.
+   */
   async withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
     const before = this.locks.get(path) ?? Promise.resolve();
     const run = before.then(fn, fn);

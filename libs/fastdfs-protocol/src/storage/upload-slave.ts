@@ -63,3 +63,12 @@ export function decodeSlaveFixed(
   }
   return head;
 }
+
+/** 21: the content follows the head and the master's name. */
+export const UploadSlave: Command<SlaveHead, GroupFile> = {
+  cmd: Cmd.UPLOAD_SLAVE_FILE,
+  name: 'upload slave',
+  idempotent: false,
+  encode: encodeSlaveHead,
+  decode: decodeStoredFile('upload slave'),
+};

@@ -1,0 +1,46 @@
+/*
+ * 38 REGENERATE_APPENDER_FILENAME (storage_service.c 4979-5039, rename 4839-4977): the body is
+ * the appender filename, 44..127 bytes. Turns the appender file into a normal one: the new name
+ * keeps the sub dir (`M00/XX/YY/`) and the 7-char ext part, and encodes now, the size and the
+ * CRC32 of the content. Decision: the `-m` metadata file moves with it (the C server leaves it
+ * behind).
+ */
+import { rename } from 'node:fs/promises';
+import {
+  encodeGroupFile,
+  encodeNameBase64,
+  EXT_PART_LENGTH,
+  MAX_FILENAME_LENGTH,
+  NORMAL_FILENAME_LENGTH,
+  PATH_PREFIX_LENGTH,
+} from 'fastdfs-protocol';
+import type { Handler } from '../server/handler.js';
+import { invalid } from '../status.js';
+import { META_SUFFIX } from '../store.js';
+import { locateAppender } from './appender-file.js';
+import { markSourceUpdate } from './counters.js';
+import { placeUnderFreshName } from './place.js';
+
+export const regenerateAppender: Handler = async (req, node) => {
+  const { options, store } = node;
+  const body = await req.body.all(options.maxSmallBody);
+  if (body.length < NORMAL_FILENAME_LENGTH || body.length > MAX_FILENAME_LENGTH) {
+    throw invalid(`regenerate: body of ${body.length} bytes`);
+  }
+  const { loc } = await locateAppender(node, body.toString('latin1'));
+  const filename = await store.withLock(loc.path, async () => {
+    const st = await store.regularFile(loc.path);
+    const crc = await store.crc32Of(loc.path);
+    const pathPrefix = loc.parsed.filename.slice(0, PATH_PREFIX_LENGTH);
+    const extPart = loc.parsed.filename.slice(-EXT_PART_LENGTH);
+    const target = await placeUnderFreshName(store, loc.path, () => {
+      const createTimestamp = Math.floor(Date.now() / 1000);
+      const base64 = encodeNameBase64({ source: options.sourceIp, createTimestamp, fileSize: st.size, crc32: crc });
+      return pathPrefix + base64 + extPart;
+    });
+    await rename(loc.path + META_SUFFIX, target.path + META_SUFFIX).catch(() => undefined);
+    return target.parsed.filename;
+  });
+  markSourceUpdate(node);
+  return { body: encodeGroupFile({ group: options.groupName, filename }) };
+};

@@ -1,0 +1,57 @@
+/*
+ * 11 UPLOAD_FILE and 23 UPLOAD_APPENDER_FILE (storage_service.c 4528-4730): body >= 15;
+ * store_path_index -1 (storage picks) or 0, else EINVAL; file_size == body - 15 else EINVAL;
+ * ext validated. The name encodes the source IP, the file's mtime once written, the size
+ * (appender: the appender bit) and the CRC32 (2265-2320). Content is streamed into data/.tmp/
+ * and placed only when complete: a request that fails or stalls leaves nothing behind.
+ */
+import {
+  buildRemoteFilename,
+  Cmd,
+  decodeUploadHead,
+  encodeGroupFile,
+  UPLOAD_HEAD_SIZE,
+  validateExt,
+} from 'fastdfs-protocol';
+import type { Handler } from '../server/handler.js';
+import { invalid } from '../status.js';
+import { markSourceUpdate } from './counters.js';
+import { placeReceived, receiveContent } from './place.js';
+import { checkUploadSize } from './upload-size.js';
+
+export const upload: Handler = async (req, node) => {
+  const { body } = req;
+  const { options, state, store } = node;
+  if (body.length < UPLOAD_HEAD_SIZE) throw invalid(`upload: body of ${body.length} bytes`);
+  if (body.length - UPLOAD_HEAD_SIZE > options.maxUploadSize) {
+    await checkUploadSize(node, body.length - UPLOAD_HEAD_SIZE);
+  }
+  const head = decodeUploadHead(await body.read(UPLOAD_HEAD_SIZE));
+  const pathIndex = head.storePathIndex > 127 ? head.storePathIndex - 256 : head.storePathIndex; // int8 on the wire
+  if (pathIndex !== -1 && pathIndex !== 0) throw invalid(`upload: store path index ${pathIndex} does not exist`);
+  if (head.fileSize !== body.length - UPLOAD_HEAD_SIZE) {
+    throw invalid(`upload: file size ${head.fileSize} does not match the body`);
+  }
+  validateExt(head.ext);
+  await checkUploadSize(node, head.fileSize);
+  state.counters.totalUploadBytes += head.fileSize;
+  const sub = state.nextSubdir();
+  await store.ensureSubdir(sub.high, sub.low);
+  const got = await receiveContent(req, node, head.fileSize);
+  const filename = await placeReceived(node, got, () =>
+    buildRemoteFilename({
+      source: options.sourceIp,
+      createTimestamp: got.mtime,
+      fileSize: got.size,
+      crc32: got.crc32,
+      appender: req.cmd === Cmd.UPLOAD_APPENDER_FILE,
+      ext: head.ext,
+      storePathIndex: 0,
+      subdirHigh: sub.high,
+      subdirLow: sub.low,
+    }),
+  );
+  state.counters.successUploadBytes += head.fileSize;
+  markSourceUpdate(node);
+  return { body: encodeGroupFile({ group: options.groupName, filename }) };
+};
