@@ -34,3 +34,8 @@ export function expectEmpty(name: string): (body: Buffer) => void {
     if (body.length !== 0) throw new ProtocolError(`${name}: unexpected ${body.length}-byte reply`);
   };
 }
+
+/** For servers: a request that must have no body (101, 106, 91, 111). */
+export function decodeEmptyRequest(body: Buffer, what: string): void {
+  if (body.length !== 0) throw new ProtocolError(`${what}: body of ${body.length} bytes, expected none`);
+}

@@ -1,4 +1,4 @@
-import { decodeAppenderFixed, describeParsed, MAX_FILENAME_LENGTH, NORMAL_FILENAME_LENGTH } from 'fastdfs-protocol';
+import { decodeAppenderFixed, describeParsed } from 'fastdfs-protocol';
 import type { Request } from '../server/handler.js';
 import { invalid } from '../status.js';
 import type { StorageNode } from '../storage-node.js';
@@ -35,16 +35,9 @@ export async function readAppenderHead(
 ): Promise<{ filename: string; offset: number; fileSize: number }> {
   const { body } = req;
   if (body.length <= fixed) throw invalid(`cmd ${req.cmd}: body of ${body.length} bytes`);
-  const { filenameLength, numbers } = decodeAppenderFixed(await body.read(fixed), count);
-  if (filenameLength < NORMAL_FILENAME_LENGTH || filenameLength > MAX_FILENAME_LENGTH) {
-    throw invalid(`cmd ${req.cmd}: filename length ${filenameLength}`);
-  }
+  const { filenameLength, numbers } = decodeAppenderFixed(await body.read(fixed), count, body.length);
   const fileSize = numbers[count - 1] as number;
   const offset = count === 2 ? (numbers[0] as number) : 0;
-  if (offset < 0) throw invalid(`cmd ${req.cmd}: offset ${offset}`);
-  if (fileSize < 0 || fileSize !== body.length - fixed - filenameLength) {
-    throw invalid(`cmd ${req.cmd}: file size ${fileSize} does not match the body`);
-  }
   if (fileSize > node.options.maxUploadSize) await checkUploadSize(node, fileSize);
   const filename = (await body.read(filenameLength)).toString('latin1');
   return { filename, offset, fileSize };

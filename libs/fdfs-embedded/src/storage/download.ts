@@ -1,18 +1,16 @@
 /*
- * 14 DOWNLOAD_FILE (storage_service.c 7259-7439): offset or length < 0 EINVAL; offset >= size
+ * 14 DOWNLOAD_FILE (storage_service.c 7259-7439): offset or length < 0 EINVAL (the decoder); offset >= size
  * EINVAL, even for an empty file; a length past the end is clipped (0: to the end). The reply
  * writer sends the bytes from disk after the header.
  */
-import { decodeDownloadRequest, DOWNLOAD_FIXED_SIZE } from 'fastdfs-protocol';
+import { decodeDownloadRequest } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
 import { invalid } from '../status.js';
 
 export const download: Handler = async (req, node) => {
   const { store, state } = node;
   const body = await req.body.all(node.options.maxSmallBody);
-  if (body.length <= DOWNLOAD_FIXED_SIZE) throw invalid(`download: body of ${body.length} bytes`);
   const { offset, length, group, filename } = decodeDownloadRequest(body);
-  if (offset < 0 || length < 0) throw invalid('download: negative offset or length');
   store.checkGroup(group);
   const loc = store.locate(filename);
   const st = await store.regularFile(loc.path, true);

@@ -1,6 +1,5 @@
-import { decodeGroupFile, GROUP_NAME_SIZE } from 'fastdfs-protocol';
+import { decodeFileRequest } from 'fastdfs-protocol';
 import type { Request } from '../server/handler.js';
-import { invalid } from '../status.js';
 import type { StorageNode } from '../storage-node.js';
 import type { Located } from '../store.js';
 
@@ -10,8 +9,7 @@ import type { Located } from '../store.js';
  */
 export async function readGroupFile(req: Request, node: StorageNode): Promise<Located> {
   const body = await req.body.all(node.options.maxSmallBody);
-  if (body.length <= GROUP_NAME_SIZE) throw invalid(`cmd ${req.cmd}: body of ${body.length} bytes`);
-  const { group, filename } = decodeGroupFile(body);
+  const { group, filename } = decodeFileRequest(body, `cmd ${req.cmd}`);
   node.store.checkGroup(group);
   return node.store.locate(filename);
 }

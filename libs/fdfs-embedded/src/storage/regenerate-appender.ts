@@ -7,15 +7,13 @@
  */
 import { rename } from 'node:fs/promises';
 import {
+  decodeRegenerateRequest,
   encodeGroupFile,
   encodeNameBase64,
   EXT_PART_LENGTH,
-  MAX_FILENAME_LENGTH,
-  NORMAL_FILENAME_LENGTH,
   PATH_PREFIX_LENGTH,
 } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
-import { invalid } from '../status.js';
 import { META_SUFFIX } from '../store.js';
 import { locateAppender } from './appender-file.js';
 import { markSourceUpdate } from './counters.js';
@@ -23,11 +21,8 @@ import { placeUnderFreshName } from './place.js';
 
 export const regenerateAppender: Handler = async (req, node) => {
   const { options, store } = node;
-  const body = await req.body.all(options.maxSmallBody);
-  if (body.length < NORMAL_FILENAME_LENGTH || body.length > MAX_FILENAME_LENGTH) {
-    throw invalid(`regenerate: body of ${body.length} bytes`);
-  }
-  const { loc } = await locateAppender(node, body.toString('latin1'));
+  const appender = decodeRegenerateRequest(await req.body.all(options.maxSmallBody));
+  const { loc } = await locateAppender(node, appender);
   const filename = await store.withLock(loc.path, async () => {
     const st = await store.regularFile(loc.path);
     const crc = await store.crc32Of(loc.path);

@@ -9,8 +9,6 @@ import {
   decodeSlaveFixed,
   encodeGroupFile,
   Errno,
-  MAX_FILENAME_LENGTH,
-  PATH_PREFIX_LENGTH,
   SLAVE_FIXED_SIZE,
   StatusError,
   validateExt,
@@ -26,13 +24,7 @@ export const uploadSlave: Handler = async (req, node) => {
   const { body } = req;
   const { options, state, store } = node;
   if (body.length <= SLAVE_FIXED_SIZE) throw invalid(`upload slave: body of ${body.length} bytes`);
-  const head = decodeSlaveFixed(await body.read(SLAVE_FIXED_SIZE));
-  if (head.masterFilenameLength <= PATH_PREFIX_LENGTH || head.masterFilenameLength > MAX_FILENAME_LENGTH) {
-    throw invalid(`upload slave: master filename length ${head.masterFilenameLength}`);
-  }
-  if (head.fileSize < 0 || head.fileSize !== body.length - SLAVE_FIXED_SIZE - head.masterFilenameLength) {
-    throw invalid(`upload slave: file size ${head.fileSize} does not match the body`);
-  }
+  const head = decodeSlaveFixed(await body.read(SLAVE_FIXED_SIZE), body.length);
   if (head.prefix === '') throw invalid(`upload slave: prefix ${JSON.stringify(head.prefix)}`);
   validateSlavePrefix(head.prefix);
   validateExt(head.ext);

@@ -26,12 +26,9 @@ export const upload: Handler = async (req, node) => {
   if (body.length - UPLOAD_HEAD_SIZE > options.maxUploadSize) {
     await checkUploadSize(node, body.length - UPLOAD_HEAD_SIZE);
   }
-  const head = decodeUploadHead(await body.read(UPLOAD_HEAD_SIZE));
+  const head = decodeUploadHead(await body.read(UPLOAD_HEAD_SIZE), body.length);
   const pathIndex = head.storePathIndex > 127 ? head.storePathIndex - 256 : head.storePathIndex; // int8 on the wire
   if (pathIndex !== -1 && pathIndex !== 0) throw invalid(`upload: store path index ${pathIndex} does not exist`);
-  if (head.fileSize !== body.length - UPLOAD_HEAD_SIZE) {
-    throw invalid(`upload: file size ${head.fileSize} does not match the body`);
-  }
   validateExt(head.ext);
   await checkUploadSize(node, head.fileSize);
   state.counters.totalUploadBytes += head.fileSize;

@@ -3,16 +3,16 @@
  * 90 takes exactly group[16] (3464-3489), 91 nothing (3525-3536), else EINVAL; a foreign group is
  * ENOENT. One 113-byte group record either way, with the real disk numbers from statfs.
  */
-import { Cmd, decodeGroupFile, encodeGroupStat, GROUP_NAME_SIZE } from 'fastdfs-protocol';
+import { Cmd, decodeEmptyRequest, decodeGroupRequest, encodeGroupStat } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
-import { invalid, notFound } from '../status.js';
+import { notFound } from '../status.js';
 
 export const listGroups: Handler = async (req, node) => {
   const { options } = node;
   const one = req.cmd === Cmd.SERVER_LIST_ONE_GROUP;
   const body = await req.body.all(options.maxSmallBody);
-  if (body.length !== (one ? GROUP_NAME_SIZE : 0)) throw invalid(`list groups: body of ${body.length} bytes`);
-  const group = one ? decodeGroupFile(body).group : options.groupName;
+  if (!one) decodeEmptyRequest(body, 'list groups');
+  const group = one ? decodeGroupRequest(body, 'list groups') : options.groupName;
   if (group !== options.groupName) throw notFound(`no group ${group}`);
   const disk = await node.store.diskSpace();
   return {

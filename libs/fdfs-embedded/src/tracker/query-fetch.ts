@@ -4,14 +4,7 @@
  * ENOENT (tracker_mem.c 6207-6214). The real tracker does not check that the file exists; it
  * does not validate the name either, but this one answers EINVAL for a name no storage could serve.
  */
-import {
-  decodeGroupFile,
-  encodeFetchResponse,
-  GROUP_NAME_SIZE,
-  MAX_FILENAME_LENGTH,
-  MIN_FETCH_FILENAME_LENGTH,
-  parseRemoteFilename,
-} from 'fastdfs-protocol';
+import { decodeFetchRequest, encodeFetchResponse, parseRemoteFilename } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
 import { invalid, notFound } from '../status.js';
 import { storageAddress } from '../storage-node.js';
@@ -19,13 +12,7 @@ import { storageAddress } from '../storage-node.js';
 export const queryFetch: Handler = async (req, node) => {
   const { options } = node;
   const body = await req.body.all(options.maxSmallBody);
-  if (
-    body.length < GROUP_NAME_SIZE + MIN_FETCH_FILENAME_LENGTH ||
-    body.length > GROUP_NAME_SIZE + MAX_FILENAME_LENGTH
-  ) {
-    throw invalid(`query fetch: body of ${body.length} bytes`);
-  }
-  const { group, filename } = decodeGroupFile(body);
+  const { group, filename } = decodeFetchRequest(body);
   if (group !== options.groupName) throw notFound(`no group ${group}`);
   try {
     parseRemoteFilename(group, filename);

@@ -6,13 +6,13 @@
  */
 import {
   Cmd,
-  decodeGroupFile,
+  decodeEmptyRequest,
+  decodeGroupRequest,
   encodeStoreAllResponse,
   encodeStoreOneResponse,
-  GROUP_NAME_SIZE,
 } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
-import { invalid, notFound } from '../status.js';
+import { notFound } from '../status.js';
 import { storageAddress } from '../storage-node.js';
 
 export const queryStore: Handler = async (req, node) => {
@@ -20,8 +20,8 @@ export const queryStore: Handler = async (req, node) => {
   const withGroup = req.cmd === Cmd.QUERY_STORE_WITH_GROUP_ONE || req.cmd === Cmd.QUERY_STORE_WITH_GROUP_ALL;
   const all = req.cmd === Cmd.QUERY_STORE_WITHOUT_GROUP_ALL || req.cmd === Cmd.QUERY_STORE_WITH_GROUP_ALL;
   const body = await req.body.all(options.maxSmallBody);
-  if (body.length !== (withGroup ? GROUP_NAME_SIZE : 0)) throw invalid(`query store: body of ${body.length} bytes`);
-  const group = withGroup ? decodeGroupFile(body).group : options.groupName;
+  if (!withGroup) decodeEmptyRequest(body, 'query store');
+  const group = withGroup ? decodeGroupRequest(body, 'query store') : options.groupName;
   if (group !== options.groupName) throw notFound(`no group ${group}`);
   const target = { group: options.groupName, storePathIndex: 0 };
   const ipSize = options.ipAddrSize;
