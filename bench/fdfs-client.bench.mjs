@@ -71,8 +71,11 @@ async function importClient(distIndex) {
 function buildBaseline(ref) {
   let sha;
   try {
-    sha = execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
-      { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    sha = execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     fail(`git ref '${ref}' does not exist (or is not a commit)`);
   }
@@ -94,8 +97,11 @@ function buildBaseline(ref) {
       symlinkSync(relative(dirname(link), join(dir, 'libs', folder)), link, 'dir');
     }
     try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', client],
-        { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', client], {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (e) {
       fail(`building the baseline client of ${ref} failed:\n${e.stdout}${e.stderr}`);
     }
@@ -114,7 +120,9 @@ async function startEmbedded() {
     await s.start();
     console.log(JSON.stringify(s.trackerAddress));
     process.on('SIGTERM', async () => { await s.stop(); process.exit(0); });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const address = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
     child.once('exit', (code) => reject(new Error(`embedded server exited with ${code}`)));
@@ -152,18 +160,34 @@ async function openSession({ tracker, Client }, op, size, concurrency) {
   };
   const timed = async (seconds) => {
     if (op === 'upload') {
-      const rate = await pool(concurrency, async () => { files.push(await client.upload(body, { ext: 'bin' })); }, { seconds });
+      const rate = await pool(
+        concurrency,
+        async () => {
+          files.push(await client.upload(body, { ext: 'bin' }));
+        },
+        { seconds },
+      );
       await deleteFiles();
       return rate;
     }
-    return pool(concurrency, async (i) => {
-      const got = await client.download(files[i % files.length]);
-      if (got.length !== size) throw new Error(`downloaded ${got.length} bytes, expected ${size}`);
-    }, { seconds });
+    return pool(
+      concurrency,
+      async (i) => {
+        const got = await client.download(files[i % files.length]);
+        if (got.length !== size) throw new Error(`downloaded ${got.length} bytes, expected ${size}`);
+      },
+      { seconds },
+    );
   };
   try {
     if (op === 'download') {
-      await pool(concurrency, async () => { files.push(await client.upload(body, { ext: 'bin' })); }, { count: DOWNLOAD_FILES });
+      await pool(
+        concurrency,
+        async () => {
+          files.push(await client.upload(body, { ext: 'bin' }));
+        },
+        { count: DOWNLOAD_FILES },
+      );
     }
     await timed(SECONDS / 3);
   } catch (e) {
@@ -236,16 +260,24 @@ const Current = await importClient(join(ROOT, 'libs', 'fastdfs-client-ts', 'dist
 const Baseline = baseline ? await importClient(baseline.distIndex) : undefined;
 const embedded = await startEmbedded();
 try {
-  console.log(`fastdfs-client-ts benchmark: ${ROUNDS} rounds of ${SECONDS} s per system and cell, ` +
-    `sizes ${SIZES.join(',')} B, concurrency ${CONCURRENCIES.join(',')}; node ${process.version}, ${availableParallelism()} CPUs`);
+  console.log(
+    `fastdfs-client-ts benchmark: ${ROUNDS} rounds of ${SECONDS} s per system and cell, ` +
+      `sizes ${SIZES.join(',')} B, concurrency ${CONCURRENCIES.join(',')}; ` +
+      `node ${process.version}, ${availableParallelism()} CPUs`,
+  );
   const current = { name: 'current', tracker: embedded.tracker, Client: Current };
   if (Baseline) {
-    await compare(`current client vs. baseline ${baselineRef} (${baseline.sha.slice(0, 12)}), embedded FastDFS; ratio = current/baseline`,
-      [current, { name: 'baseline', tracker: embedded.tracker, Client: Baseline }]);
+    await compare(
+      `current client vs. baseline ${baselineRef} (${baseline.sha.slice(0, 12)}), embedded FastDFS; ` +
+        'ratio = current/baseline',
+      [current, { name: 'baseline', tracker: embedded.tracker, Client: Baseline }],
+    );
   }
   if (process.env.FDFS_TRACKER) {
-    await compare(`embedded vs. real FastDFS at ${process.env.FDFS_TRACKER}, current client; ratio = embedded/real`,
-      [{ ...current, name: 'embedded' }, { name: 'real', tracker: process.env.FDFS_TRACKER, Client: Current }]);
+    await compare(`embedded vs. real FastDFS at ${process.env.FDFS_TRACKER}, current client; ratio = embedded/real`, [
+      { ...current, name: 'embedded' },
+      { name: 'real', tracker: process.env.FDFS_TRACKER, Client: Current },
+    ]);
   }
   if (!Baseline && !process.env.FDFS_TRACKER) await compare('current client, embedded FastDFS', [current]);
 } finally {

@@ -22,9 +22,17 @@ export async function runCli(args: string[], cwd: string): Promise<{ code: numbe
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
-    new Writable({ write(chunk: Buffer, _enc, cb) { append(chunk.toString('utf8')); cb(); } });
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        append(chunk.toString('utf8'));
+        cb();
+      },
+    });
   const code = await fdfsCli(args, {
-    stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {}, cwd,
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    env: {},
+    cwd,
   });
   return { code, stdout, stderr };
 }
@@ -95,7 +103,10 @@ export function clientConformance(name: string, target: ConformanceTarget): void
       const big = randomBytes(6 * 1024 * 1024 + 123);
       const path = join(dir, 'big.bin');
       await writeFile(path, big);
-      const id = await client.upload(createReadStream(path, { highWaterMark: 256 * 1024 }), { size: big.length, ext: 'bin' });
+      const id = await client.upload(createReadStream(path, { highWaterMark: 256 * 1024 }), {
+        size: big.length,
+        ext: 'bin',
+      });
       created.push(id);
       const stream = await client.downloadStream(id);
       expect(stream.contentLength).toBe(big.length);
@@ -112,7 +123,9 @@ export function clientConformance(name: string, target: ConformanceTarget): void
       for await (const chunk of ranged) parts.push(chunk as Buffer);
       expect(Buffer.concat(parts)).toEqual(big.subarray(1_000_000, 1_000_010));
       // Both connections went back to the pool.
-      const storagePool = client.status().pools.find((p) => p.busy === 0 && p.idle > 0 && !p.address.endsWith(target.tracker().split(':')[1] as string));
+      const storagePool = client
+        .status()
+        .pools.find((p) => p.busy === 0 && p.idle > 0 && !p.address.endsWith(target.tracker().split(':')[1] as string));
       expect(storagePool).toBeDefined();
     });
 
@@ -138,18 +151,28 @@ export function clientConformance(name: string, target: ConformanceTarget): void
       expect((await client.download(slave)).toString()).toBe('thumbnail');
       const info = await client.fileInfo(slave);
       expect(info).toMatchObject({ fromServer: true, fileSize: 9, crc32: crc32(Buffer.from('thumbnail')) });
-      await expect(client.uploadSlave(master, Buffer.from('again'), { prefix: '_150x150' })).rejects.toMatchObject({ code: ErrorCode.ALREADY_EXISTS });
+      await expect(client.uploadSlave(master, Buffer.from('again'), { prefix: '_150x150' })).rejects.toMatchObject({
+        code: ErrorCode.ALREADY_EXISTS,
+      });
     });
 
     it('handles appender files: append, modify, truncate, regenerate', async () => {
-      const id = await client.uploadAppender(Readable.from([Buffer.from('abc'), Buffer.from('def')]), { size: 6, ext: 'log' });
+      const id = await client.uploadAppender(Readable.from([Buffer.from('abc'), Buffer.from('def')]), {
+        size: 6,
+        ext: 'log',
+      });
       expect(decodeFileId(id).type).toBe('appender');
       await client.append(id, Buffer.from('ghi'));
       await client.modify(id, 1, Buffer.from('XY'));
       expect((await client.download(id)).toString()).toBe('aXYdefghi');
       await client.truncate(id, 4);
       expect((await client.download(id)).toString()).toBe('aXYd');
-      expect(await client.fileInfo(id)).toMatchObject({ type: 'appender', fromServer: true, fileSize: 4, crc32: crc32(Buffer.from('aXYd')) });
+      expect(await client.fileInfo(id)).toMatchObject({
+        type: 'appender',
+        fromServer: true,
+        fileSize: 4,
+        crc32: crc32(Buffer.from('aXYd')),
+      });
       const normal = await client.regenerateAppenderFilename(id);
       created.push(normal);
       expect(decodeFileId(normal)).toMatchObject({ type: 'normal', fileSize: 4, crc32: crc32(Buffer.from('aXYd')) });
@@ -169,11 +192,15 @@ export function clientConformance(name: string, target: ConformanceTarget): void
     it(`takes ${target.concurrentUploads} concurrent uploads through a pool of 10 with none failing`, async () => {
       const pool = new FdfsClient({ trackers: [target.tracker()], pool: { maxSize: 10 } });
       try {
-        const bodies = Array.from({ length: target.concurrentUploads }, (_, i) => Buffer.from(`picture ${i} ${'x'.repeat(i % 97)}`));
+        const bodies = Array.from({ length: target.concurrentUploads }, (_, i) =>
+          Buffer.from(`picture ${i} ${'x'.repeat(i % 97)}`),
+        );
         const ids = await Promise.all(bodies.map((b) => pool.upload(b, { ext: 'jpg' })));
         created.push(...ids);
         expect(new Set(ids).size).toBe(bodies.length);
-        ids.forEach((id, i) => expect(decodeFileId(id)).toMatchObject({ fileSize: bodies[i]?.length, crc32: crc32(bodies[i] as Buffer) }));
+        ids.forEach((id, i) =>
+          expect(decodeFileId(id)).toMatchObject({ fileSize: bodies[i]?.length, crc32: crc32(bodies[i] as Buffer) }),
+        );
         const sample = [0, Math.floor(ids.length / 2), ids.length - 1];
         for (const i of sample) expect(await pool.download(ids[i] as string)).toEqual(bodies[i]);
         for (const p of pool.status().pools) expect(p.size).toBeLessThanOrEqual(10);
@@ -216,7 +243,9 @@ export function clientConformance(name: string, target: ConformanceTarget): void
         expect(await readFile(out)).toEqual(content);
         const cInfo = (await cTool('fdfs_file_info', [conf, id])).stdout;
         expect(cInfo).toContain(`file size: ${content.length}`);
-        expect(cInfo).toContain(`file crc32: ${crc32(content) | 0} (0x${crc32(content).toString(16).padStart(8, '0')})`);
+        expect(cInfo).toContain(
+          `file crc32: ${crc32(content) | 0} (0x${crc32(content).toString(16).padStart(8, '0')})`,
+        );
         await cTool('fdfs_delete_file', [conf, id]);
         expect((await runCli(['--conf', conf, 'download', id, join(dir, 'gone')], dir)).code).toBe(1);
       });

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const server = new EmbeddedFdfs({
     ...fromConf,
     // PIC_DATA_DIR wins when set, so every service of the stack can be pointed at one data root.
-    basePath: process.env.PIC_DATA_DIR !== undefined || fromConf.basePath === undefined ? resolve(dataDir, 'fdfs') : fromConf.basePath,
+    basePath:
+      process.env.PIC_DATA_DIR !== undefined || fromConf.basePath === undefined
+        ? resolve(dataDir, 'fdfs')
+        : fromConf.basePath,
     logger,
   });
   await server.start();

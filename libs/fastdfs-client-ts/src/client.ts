@@ -8,7 +8,48 @@ import { ConnectionPool, type PoolStats } from './net/pool.js';
 import { TrackerSet, type TrackerState } from './net/tracker-set.js';
 import { type FdfsClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import {
-  ActiveTest, type Address, Append, buildSlaveFilename, type Command, decodeFileId, Delete, Download, extOfFilename, type FetchTargets, type FileIdInfo, formatAddress, GetMetadata, type GroupFile, type GroupStat, ListAllGroups, ListOneGroup, ListStorage, type Metadata, type MetadataMode, Modify, parseAddress, parseFileId, QueryFetchAll, QueryFetchOne, QueryFileInfo, QueryStore, QueryStoreAll, QueryStoreAllInGroup, QueryStoreInGroup, QueryUpdate, RegenerateAppender, type RemoteFileInfo, SetMetadata, type StorageStat, type StoreTarget, type StoreTargets, Truncate, Upload, UploadAppender, UploadSlave, validateExt,
+  ActiveTest,
+  type Address,
+  Append,
+  buildSlaveFilename,
+  type Command,
+  decodeFileId,
+  Delete,
+  Download,
+  extOfFilename,
+  type FetchTargets,
+  type FileIdInfo,
+  formatAddress,
+  GetMetadata,
+  type GroupFile,
+  type GroupStat,
+  ListAllGroups,
+  ListOneGroup,
+  ListStorage,
+  type Metadata,
+  type MetadataMode,
+  Modify,
+  parseAddress,
+  parseFileId,
+  QueryFetchAll,
+  QueryFetchOne,
+  QueryFileInfo,
+  QueryStore,
+  QueryStoreAll,
+  QueryStoreAllInGroup,
+  QueryStoreInGroup,
+  QueryUpdate,
+  RegenerateAppender,
+  type RemoteFileInfo,
+  SetMetadata,
+  type StorageStat,
+  type StoreTarget,
+  type StoreTargets,
+  Truncate,
+  Upload,
+  UploadAppender,
+  UploadSlave,
+  validateExt,
 } from 'fastdfs-protocol';
 
 /** Bytes to upload: a Buffer, or a stream whose size is given in the options. */
@@ -227,14 +268,23 @@ export class FdfsClient {
    * What `fdfs_get_file_info` reports: decoded from the name alone, except for appender and
    * slave files (whose name does not hold their size) when `fromServer` is true.
    */
-  async fileInfo(fileId: string, options: { fromServer?: boolean } = {}): Promise<FileIdInfo & { fromServer: boolean }> {
+  async fileInfo(
+    fileId: string,
+    options: { fromServer?: boolean } = {},
+  ): Promise<FileIdInfo & { fromServer: boolean }> {
     const info = decodeFileId(fileId);
     if (!(options.fromServer ?? true) || (info.type === 'normal' && info.sourceIp !== '')) {
       return { ...info, fromServer: false };
     }
     const remote = await this.queryFileInfo(fileId);
-    return { ...info, fileSize: remote.fileSize, crc32: remote.crc32, createTimestamp: remote.createTimestamp,
-      sourceIp: remote.sourceIp || info.sourceIp, fromServer: true };
+    return {
+      ...info,
+      fileSize: remote.fileSize,
+      crc32: remote.crc32,
+      createTimestamp: remote.createTimestamp,
+      sourceIp: remote.sourceIp || info.sourceIp,
+      fromServer: true,
+    };
   }
 
   // ---- plumbing ---------------------------------------------------------------------
@@ -264,17 +314,30 @@ export class FdfsClient {
   }
 
   /** A command on a pooled connection to one server. */
-  private onPool<Req, Res>(pool: ConnectionPool, command: Command<Req, Res>, request: Req, content?: Content): Promise<Res> {
+  private onPool<Req, Res>(
+    pool: ConnectionPool,
+    command: Command<Req, Res>,
+    request: Req,
+    content?: Content,
+  ): Promise<Res> {
     return pool.use((c) => call(c, command, request, this.max, content), retrySafe(command, content));
   }
 
   /** A command that changes `file`, on its source storage (QUERY_UPDATE), as the C client does. */
-  private async onSource<Req, Res>(file: GroupFile, command: Command<Req, Res>, request: Req, content?: Content): Promise<Res> {
+  private async onSource<Req, Res>(
+    file: GroupFile,
+    command: Command<Req, Res>,
+    request: Req,
+    content?: Content,
+  ): Promise<Res> {
     return this.onPool(await this.storagePool(QueryUpdate, file), command, request, content);
   }
 
   /** The pool of the storage the tracker names for `file`: 102 to read it, 103 (its source) to change it. */
-  private async storagePool(lookup: typeof QueryFetchOne | typeof QueryUpdate, file: GroupFile): Promise<ConnectionPool> {
+  private async storagePool(
+    lookup: typeof QueryFetchOne | typeof QueryUpdate,
+    file: GroupFile,
+  ): Promise<ConnectionPool> {
     const targets = await this.tracker(lookup, file);
     return this.poolFor(targets.storages[0] as Address);
   }
@@ -331,7 +394,8 @@ function toContent(source: UploadSource, size: number | undefined): Content {
 }
 
 function checkOffset(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
 }
 
 function toRange(range: RangeOptions): { offset: number; length: number } {

@@ -6,13 +6,23 @@
 import { ErrorCode, FdfsError } from 'fastdfs-protocol';
 
 export {
-  ConfigError, ErrorCode, FdfsError, InvalidArgumentError, InvalidFileIdError, ProtocolError, STATUS_CODES, StatusError,
+  ConfigError,
+  ErrorCode,
+  FdfsError,
+  InvalidArgumentError,
+  InvalidFileIdError,
+  ProtocolError,
+  STATUS_CODES,
+  StatusError,
 } from 'fastdfs-protocol';
 export type { ErrorCodeName, FdfsErrorOptions } from 'fastdfs-protocol';
 
 /** Could not open a TCP connection (refused, unreachable, DNS). */
 export class ConnectError extends FdfsError {
-  constructor(readonly address: string, cause?: unknown) {
+  constructor(
+    readonly address: string,
+    cause?: unknown,
+  ) {
     super(ErrorCode.CONNECT, `cannot connect to ${address}: ${describe(cause)}`, { retriable: true, cause });
   }
 }
@@ -32,7 +42,11 @@ export class TimeoutError extends FdfsError {
  * then be retried on a fresh connection when it is idempotent.
  */
 export class ConnectionClosedError extends FdfsError {
-  constructor(readonly address: string, readonly beforeReply: boolean, cause?: unknown) {
+  constructor(
+    readonly address: string,
+    readonly beforeReply: boolean,
+    cause?: unknown,
+  ) {
     super(
       ErrorCode.CONNECTION_CLOSED,
       `connection to ${address} closed ${beforeReply ? 'before the reply' : 'in the middle of the reply'}` +

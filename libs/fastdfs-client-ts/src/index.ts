@@ -11,6 +11,18 @@ export type { PoolOptions, PoolStats } from './net/pool.js';
 export type { TrackerState } from './net/tracker-set.js';
 export { buildSlaveFilename, decodeFileId, formatAddress, parseAddress, parseFileId } from 'fastdfs-protocol';
 export type {
-  Address, FetchTargets, FileIdInfo, FileType, GroupFile, GroupStat, Metadata, MetadataMode, ParsedFileId, RemoteFileInfo,
-  StorageCounters, StorageStat, StoreTarget, StoreTargets,
+  Address,
+  FetchTargets,
+  FileIdInfo,
+  FileType,
+  GroupFile,
+  GroupStat,
+  Metadata,
+  MetadataMode,
+  ParsedFileId,
+  RemoteFileInfo,
+  StorageCounters,
+  StorageStat,
+  StoreTarget,
+  StoreTargets,
 } from 'fastdfs-protocol';

@@ -42,7 +42,9 @@ export function resolveClientOptions(options: FdfsClientOptions): Readonly<Resol
   }
   const trackers = options.trackers.map((t, i) => {
     try {
-      return typeof t === 'string' ? parseAddress(t, `trackers[${i}]`) : parseAddress(`${t.host}:${t.port}`, `trackers[${i}]`);
+      return typeof t === 'string'
+        ? parseAddress(t, `trackers[${i}]`)
+        : parseAddress(`${t.host}:${t.port}`, `trackers[${i}]`);
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
@@ -58,7 +60,11 @@ export function resolveClientOptions(options: FdfsClientOptions): Readonly<Resol
       maxWaiting: integerOption('pool.maxWaiting', pool.maxWaiting, 0),
       idleTimeout: integerOption('pool.idleTimeout', pool.idleTimeout, 1),
     },
-    trackerRetryInterval: integerOption('trackerRetryInterval', options.trackerRetryInterval ?? DEFAULTS.trackerRetryInterval, 0),
+    trackerRetryInterval: integerOption(
+      'trackerRetryInterval',
+      options.trackerRetryInterval ?? DEFAULTS.trackerRetryInterval,
+      0,
+    ),
     maxResponseBody: integerOption('maxResponseBody', options.maxResponseBody ?? DEFAULTS.maxResponseBody, 1),
   };
   Object.freeze(resolved.pool);

@@ -8,7 +8,9 @@ import { parseFileId } from 'fastdfs-protocol';
  * 1027-1030). A timestamp of 0 never expires.
  */
 export function generateToken(fileIdWithoutGroup: string, secret: string, timestamp: number): string {
-  return createHash('md5').update(`${fileIdWithoutGroup}${secret}${Math.trunc(timestamp)}`, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(`${fileIdWithoutGroup}${secret}${Math.trunc(timestamp)}`, 'utf8')
+    .digest('hex');
 }
 
 /** Strips the group when given a full file id (`group1/M00/…` → `M00/…`). */

@@ -18,7 +18,11 @@ export function parseConfText(text: string, source = 'conf', include?: (name: st
 }
 
 function parseInto(
-  entries: ConfEntries, text: string, source: string, include: ((name: string) => string) | undefined, depth: number,
+  entries: ConfEntries,
+  text: string,
+  source: string,
+  include: ((name: string) => string) | undefined,
+  depth: number,
 ): void {
   let section = '';
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -63,7 +67,10 @@ export function readConfFile(path: string): ConfEntries {
 
 /** Typed accessors that name the bad key in their errors. */
 export class ConfReader {
-  constructor(private readonly entries: ConfEntries, private readonly source = 'conf') {}
+  constructor(
+    private readonly entries: ConfEntries,
+    private readonly source = 'conf',
+  ) {}
 
   has(key: string): boolean {
     return this.entries.has(key);
@@ -82,7 +89,8 @@ export class ConfReader {
   int(key: string, min: number, max: number): number | undefined {
     const value = this.string(key);
     if (value === undefined || value === '') return undefined;
-    if (!/^-?\d+$/.test(value)) throw new ConfigError(`${this.source}: ${key} must be an integer, got ${JSON.stringify(value)}`);
+    if (!/^-?\d+$/.test(value))
+      throw new ConfigError(`${this.source}: ${key} must be an integer, got ${JSON.stringify(value)}`);
     const n = Number(value);
     if (n < min || n > max) throw new ConfigError(`${this.source}: ${key} must be between ${min} and ${max}, got ${n}`);
     return n;
@@ -101,10 +109,14 @@ export class ConfReader {
     const value = this.string(key);
     if (value === undefined || value === '') return undefined;
     const m = /^(\d+)\s*([KMGT]?)B?$/i.exec(value);
-    if (m === null) throw new ConfigError(`${this.source}: ${key} must be a size like 256KB or 64MB, got ${JSON.stringify(value)}`);
-    const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] as string).toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+    if (m === null)
+      throw new ConfigError(`${this.source}: ${key} must be a size like 256KB or 64MB, got ${JSON.stringify(value)}`);
+    const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[
+      (m[2] as string).toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'
+    ];
     const n = Number(m[1]) * unit;
-    if (n < min || n > max) throw new ConfigError(`${this.source}: ${key} must be between ${min} and ${max} bytes, got ${n}`);
+    if (n < min || n > max)
+      throw new ConfigError(`${this.source}: ${key} must be between ${min} and ${max} bytes, got ${n}`);
     return n;
   }
 }

@@ -7,7 +7,10 @@ import { ProtocolError } from './errors.js';
 export class Decoder {
   private offset = 0;
 
-  constructor(private readonly buf: Buffer, private readonly what = 'body') {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly what = 'body',
+  ) {}
 
   canReadBytes(n: number): boolean {
     return this.offset + n <= this.buf.length;

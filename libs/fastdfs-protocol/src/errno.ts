@@ -20,17 +20,34 @@ const TABLE = {
   ENFILE: { status: 23, code: ErrorCode.SERVER, text: 'too many open files on the server (ENFILE)', retriable: true },
   EMFILE: { status: 24, code: ErrorCode.SERVER, text: 'too many open files in the server (EMFILE)', retriable: true },
   ENOSPC: { status: 28, code: ErrorCode.NO_SPACE, text: 'no space left on the storage (ENOSPC)', retriable: false },
-  ENOSYS: { status: 38, code: ErrorCode.NOT_SUPPORTED, text: 'not supported by this server (ENOSYS)', retriable: false },
-  EOPNOTSUPP: { status: 95, code: ErrorCode.NOT_SUPPORTED, text: 'operation not supported (EOPNOTSUPP)', retriable: false },
+  ENOSYS: {
+    status: 38,
+    code: ErrorCode.NOT_SUPPORTED,
+    text: 'not supported by this server (ENOSYS)',
+    retriable: false,
+  },
+  EOPNOTSUPP: {
+    status: 95,
+    code: ErrorCode.NOT_SUPPORTED,
+    text: 'operation not supported (EOPNOTSUPP)',
+    retriable: false,
+  },
   ETIMEDOUT: { status: 110, code: ErrorCode.SERVER_TIMEOUT, text: 'server timed out (ETIMEDOUT)', retriable: true },
-  ECONNREFUSED: { status: 111, code: ErrorCode.SERVER, text: 'server could not reach a peer (ECONNREFUSED)', retriable: true },
+  ECONNREFUSED: {
+    status: 111,
+    code: ErrorCode.SERVER,
+    text: 'server could not reach a peer (ECONNREFUSED)',
+    retriable: true,
+  },
 } as const satisfies Record<string, { status: number; code: ErrorCodeName; text: string; retriable: boolean }>;
 
 export type ErrnoName = keyof typeof TABLE;
 
 /** errno name → number, for servers: `throw new StatusError(Errno.EINVAL, …)`. */
 export const Errno = Object.freeze(
-  Object.fromEntries(Object.entries(TABLE).map(([name, e]) => [name, e.status])) as { [K in ErrnoName]: (typeof TABLE)[K]['status'] },
+  Object.fromEntries(Object.entries(TABLE).map(([name, e]) => [name, e.status])) as {
+    [K in ErrnoName]: (typeof TABLE)[K]['status'];
+  },
 );
 
 export interface StatusCode {
@@ -41,5 +58,7 @@ export interface StatusCode {
 
 /** errno number → what it means, for clients reading a reply's status byte. */
 export const STATUS_CODES: Readonly<Record<number, StatusCode>> = Object.freeze(
-  Object.fromEntries(Object.values(TABLE).map(({ status, code, text, retriable }) => [status, { code, text, retriable }])),
+  Object.fromEntries(
+    Object.values(TABLE).map(({ status, code, text, retriable }) => [status, { code, text, retriable }]),
+  ),
 );

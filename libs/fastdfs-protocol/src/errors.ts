@@ -52,11 +52,19 @@ export class ConfigError extends FdfsError {
  * (`operation` then says what was refused, and `address` is empty).
  */
 export class StatusError extends FdfsError {
-  constructor(readonly status: number, readonly operation: string, readonly address = '') {
+  constructor(
+    readonly status: number,
+    readonly operation: string,
+    readonly address = '',
+  ) {
     const known = STATUS_CODES[status];
     const text = `${known?.text ?? 'server error'} (status ${status})`;
-    super(known?.code ?? ErrorCode.SERVER, address === '' ? `${operation}: ${text}` : `${operation} failed on ${address}: ${text}`, {
-      retriable: known?.retriable ?? false,
-    });
+    super(
+      known?.code ?? ErrorCode.SERVER,
+      address === '' ? `${operation}: ${text}` : `${operation} failed on ${address}: ${text}`,
+      {
+        retriable: known?.retriable ?? false,
+      },
+    );
   }
 }

@@ -172,7 +172,9 @@ export interface FilenameFields {
 }
 
 /** The 27-char base64 part of a name (storage_gen_filename). */
-export function encodeNameBase64(fields: Omit<FilenameFields, 'ext' | 'storePathIndex' | 'subdirHigh' | 'subdirLow'>): string {
+export function encodeNameBase64(
+  fields: Omit<FilenameFields, 'ext' | 'storePathIndex' | 'subdirHigh' | 'subdirLow'>,
+): string {
   const random = fields.random ?? randomInt;
   const buf = Buffer.alloc(20);
   if (typeof fields.source === 'number') {
@@ -255,7 +257,7 @@ export function buildSlaveFilename(masterFilename: string, prefix: string, ext: 
   const slaveExt = ext === '' ? '' : ext.startsWith('.') ? ext : `.${ext}`;
   if (slaveExt === '' && prefix === '-m') throw new InvalidArgumentError('slave prefix "-m" needs an extension');
   if (prefix === '' && masterExt === slaveExt) {
-    throw new InvalidArgumentError('a slave needs a prefix or an extension different from its master\'s');
+    throw new InvalidArgumentError("a slave needs a prefix or an extension different from its master's");
   }
   return `${dotAt === -1 ? masterFilename : masterFilename.slice(0, dotAt)}${prefix}${slaveExt}`;
 }

@@ -34,7 +34,12 @@ export function candidateIpSizes(length: number, fixed: number): IpFieldSize[] {
 }
 
 /** Decodes with the first IP width under which the body parses cleanly. */
-export function decodeWithIpSizes<T>(length: number, fixed: number, what: string, decode: (ipSize: IpFieldSize) => T): T {
+export function decodeWithIpSizes<T>(
+  length: number,
+  fixed: number,
+  what: string,
+  decode: (ipSize: IpFieldSize) => T,
+): T {
   let lastError: unknown;
   for (const size of candidateIpSizes(length, fixed)) {
     try {

@@ -3,7 +3,10 @@
  * (`closed`), or a write that the peer did not take within the timeout (`timeout`).
  */
 export class FrameError extends Error {
-  constructor(readonly reason: 'limit' | 'closed' | 'timeout', message: string) {
+  constructor(
+    readonly reason: 'limit' | 'closed' | 'timeout',
+    message: string,
+  ) {
     super(message);
     this.name = 'FrameError';
   }

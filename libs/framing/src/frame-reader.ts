@@ -49,7 +49,10 @@ export class FrameReader<H> {
   private streaming = false;
   private bodyParts: Buffer[] = [];
 
-  constructor(private readonly format: FrameFormat<H>, private readonly options: FrameReaderOptions<H>) {
+  constructor(
+    private readonly format: FrameFormat<H>,
+    private readonly options: FrameReaderOptions<H>,
+  ) {
     this.headerBuf = Buffer.allocUnsafe(format.headerSize);
   }
 

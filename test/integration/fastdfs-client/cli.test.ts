@@ -41,7 +41,10 @@ describe('fdfs CLI', () => {
     const info = await runCli(['--tracker', tracker, 'info', id], dir);
     expect(info.stdout).toContain('GET FROM SERVER: false');
     expect(info.stdout).toContain('file size: 2048');
-    const json = JSON.parse((await runCli(['--tracker', tracker, 'info', '--json', id], dir)).stdout) as { fileSize: number; type: string };
+    const json = JSON.parse((await runCli(['--tracker', tracker, 'info', '--json', id], dir)).stdout) as {
+      fileSize: number;
+      type: string;
+    };
     expect(json).toMatchObject({ fileSize: 2048, type: 'normal' });
 
     expect((await runCli(['--tracker', tracker, 'meta', 'set', id, 'w=800', 'h=600'], dir)).code).toBe(0);
@@ -75,7 +78,10 @@ describe('fdfs CLI', () => {
   it('groups and storages print JSON', async () => {
     const groups = JSON.parse((await runCli(['--tracker', tracker, 'groups'], dir)).stdout) as Array<{ group: string }>;
     expect(groups.map((g) => g.group)).toEqual(['group1']);
-    const storages = JSON.parse((await runCli(['--tracker', tracker, 'storages', 'group1'], dir)).stdout) as Array<{ status: number; storagePort: number }>;
+    const storages = JSON.parse((await runCli(['--tracker', tracker, 'storages', 'group1'], dir)).stdout) as Array<{
+      status: number;
+      storagePort: number;
+    }>;
     expect(storages).toHaveLength(1);
     expect(storages[0]).toMatchObject({ status: 7, storagePort: server.storageAddress.port });
   });
@@ -104,7 +110,9 @@ describe('fdfs CLI', () => {
 
   it('formats a CRC32 with the high bit set the way fdfs_file_info does', () => {
     const text = formatFileInfo({
-      ...decodeFileId('group1/M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin'), crc32: 0x9403e9f5, fromServer: false,
+      ...decodeFileId('group1/M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin'),
+      crc32: 0x9403e9f5,
+      fromServer: false,
     });
     expect(text).toContain('file crc32: -1811682827 (0x9403e9f5)');
     expect(text.split('\n').slice(0, 3)).toEqual(['GET FROM SERVER: false', '', 'file type: normal']);

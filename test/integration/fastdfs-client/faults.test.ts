@@ -1,14 +1,30 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ConnectionClosedError, ErrorCode, FdfsClient, FdfsError, InvalidFileIdError, NoTrackerError, ProtocolError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsClient,
+  FdfsError,
+  InvalidFileIdError,
+  NoTrackerError,
+  ProtocolError,
 } from 'fastdfs-client-ts';
 import { Cmd, encodeFetchResponse, encodeGroupStat, encodeStoreOneResponse, type GroupStat } from 'fastdfs-protocol';
 import { ConnectionPool } from '../../../libs/fastdfs-client-ts/src/net/pool.js';
 import { FakeFdfsServer, unusedPort } from '../../helpers/fake-fdfs-server.js';
 
 const GROUP: GroupStat = {
-  group: 'group1', totalMb: 100, freeMb: 50, reservedMb: 1, trunkFreeMb: 0, storageCount: 1, storagePort: 23000,
-  readableServerCount: 1, writableServerCount: 1, currentWriteServer: 0, storePathCount: 1, subdirCountPerPath: 256,
+  group: 'group1',
+  totalMb: 100,
+  freeMb: 50,
+  reservedMb: 1,
+  trunkFreeMb: 0,
+  storageCount: 1,
+  storagePort: 23000,
+  readableServerCount: 1,
+  writableServerCount: 1,
+  currentWriteServer: 0,
+  storePathCount: 1,
+  subdirCountPerPath: 256,
   currentTrunkFileId: -1,
 };
 const groupReply = () => ({ reply: encodeGroupStat(GROUP) });
@@ -56,12 +72,16 @@ describe('timeouts', () => {
   it('a stalled streamed download times out instead of hanging', async () => {
     const storage = await fake(() => ({ closeMidReply: { announced: 1000, partial: 10 } }));
     storage.handler = () => ({ raw: Buffer.concat([Buffer.from('00000000000003e86400', 'hex'), Buffer.alloc(10)]) });
-    const tracker = await fake(() => ({ reply: encodeFetchResponse({ group: 'group1', storages: [{ host: '127.0.0.1', port: storage.port }] }, 16) }));
+    const tracker = await fake(() => ({
+      reply: encodeFetchResponse({ group: 'group1', storages: [{ host: '127.0.0.1', port: storage.port }] }, 16),
+    }));
     const c = client([tracker.address], { networkTimeout: 150 });
     const stream = await c.downloadStream(FILE_ID);
     expect(stream.contentLength).toBe(1000);
     const err = await (async () => {
-      for await (const _ of stream) { /* drain */ }
+      for await (const _ of stream) {
+        /* drain */
+      }
     })().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.NETWORK_TIMEOUT });
   });
@@ -71,9 +91,17 @@ describe('broken connections', () => {
   it('a server that closes mid-reply gives a clear error and the pool serves the next request', async () => {
     let breakIt = true;
     const server = await fake(() => (breakIt ? { closeMidReply: { announced: 113, partial: 40 } } : groupReply()));
-    const pool = new ConnectionPool({ host: '127.0.0.1', port: server.port }, { maxSize: 1, acquireTimeout: 1000, maxWaiting: 10, idleTimeout: 60_000 }, { connectTimeout: 1000, networkTimeout: 1000 });
+    const pool = new ConnectionPool(
+      { host: '127.0.0.1', port: server.port },
+      { maxSize: 1, acquireTimeout: 1000, maxWaiting: 10, idleTimeout: 60_000 },
+      { connectTimeout: 1000, networkTimeout: 1000 },
+    );
     pools.push(pool);
-    const request = () => pool.use((conn) => conn.request({ cmd: Cmd.SERVER_LIST_ALL_GROUPS, operation: 'list groups', maxResponseBody: 1 << 20 }), true);
+    const request = () =>
+      pool.use(
+        (conn) => conn.request({ cmd: Cmd.SERVER_LIST_ALL_GROUPS, operation: 'list groups', maxResponseBody: 1 << 20 }),
+        true,
+      );
     const err = await request().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionClosedError);
     expect((err as ConnectionClosedError).beforeReply).toBe(false);
@@ -95,7 +123,9 @@ describe('broken connections', () => {
 
   it('a non-idempotent request on a stale connection is not retried', async () => {
     const storage = await fake((req) => (req.nthOnConnection === 1 ? { reply: Buffer.alloc(0) } : { close: true }));
-    const tracker = await fake(() => ({ reply: encodeStoreOneResponse({ group: 'group1', host: '127.0.0.1', port: storage.port, storePathIndex: 0 }, 16) }));
+    const tracker = await fake(() => ({
+      reply: encodeStoreOneResponse({ group: 'group1', host: '127.0.0.1', port: storage.port, storePathIndex: 0 }, 16),
+    }));
     const c = client([tracker.address]);
     await c.activeTest(storage.address); // leaves one idle connection to the storage
     const err = await c.upload(Buffer.from('x')).catch((e: unknown) => e);
@@ -175,9 +205,17 @@ describe('pool bounds', () => {
 
   it('fails fast when the wait queue is full and times out a waiter that waits too long', async () => {
     const server = await fake(slow(300));
-    const pool = new ConnectionPool({ host: '127.0.0.1', port: server.port }, { maxSize: 1, acquireTimeout: 100, maxWaiting: 1, idleTimeout: 60_000 }, { connectTimeout: 1000, networkTimeout: 2000 });
+    const pool = new ConnectionPool(
+      { host: '127.0.0.1', port: server.port },
+      { maxSize: 1, acquireTimeout: 100, maxWaiting: 1, idleTimeout: 60_000 },
+      { connectTimeout: 1000, networkTimeout: 2000 },
+    );
     pools.push(pool);
-    const request = () => pool.use((conn) => conn.request({ cmd: Cmd.SERVER_LIST_ALL_GROUPS, operation: 'list groups', maxResponseBody: 1 << 20 }), true);
+    const request = () =>
+      pool.use(
+        (conn) => conn.request({ cmd: Cmd.SERVER_LIST_ALL_GROUPS, operation: 'list groups', maxResponseBody: 1 << 20 }),
+        true,
+      );
     const first = request();
     const waiting = request();
     const rejected = request();
@@ -209,7 +247,12 @@ describe('hostile input', () => {
   ])('rejects %j before any I/O', async (fileId) => {
     const server = await fake(() => groupReply());
     const c = client([server.address]);
-    for (const call of [() => c.download(fileId), () => c.delete(fileId), () => c.getMetadata(fileId), () => c.queryFetch(fileId)]) {
+    for (const call of [
+      () => c.download(fileId),
+      () => c.delete(fileId),
+      () => c.getMetadata(fileId),
+      () => c.queryFetch(fileId),
+    ]) {
       const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidFileIdError);
       expect((err as FdfsError).code).toBe(ErrorCode.INVALID_FILE_ID);
@@ -219,12 +262,16 @@ describe('hostile input', () => {
 
   it('rejects a stream upload whose length differs from the declared size, and drops the connection', async () => {
     const storage = await fake(() => ({ hang: true }));
-    const tracker = await fake(() => ({ reply: encodeStoreOneResponse({ group: 'group1', host: '127.0.0.1', port: storage.port, storePathIndex: 0 }, 16) }));
+    const tracker = await fake(() => ({
+      reply: encodeStoreOneResponse({ group: 'group1', host: '127.0.0.1', port: storage.port, storePathIndex: 0 }, 16),
+    }));
     const c = client([tracker.address]);
     async function* short() {
       yield Buffer.from('abc');
     }
     await expect(c.upload(short(), { size: 10 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
-    await expect(c.upload(Buffer.from('x'), { ext: 'toolong1' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(c.upload(Buffer.from('x'), { ext: 'toolong1' })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
   });
 });

@@ -19,7 +19,11 @@ async function tool(name: string, ...args: string[]): Promise<string> {
 /** `fdfs_file_info` prints "key: value" lines. */
 function parseInfo(text: string): Record<string, string> {
   return Object.fromEntries(
-    text.split('\n').map((l) => /^([^:]+):\s*(.*)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1] as string, m[2] as string]),
+    text
+      .split('\n')
+      .map((l) => /^([^:]+):\s*(.*)$/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, m[2] as string]),
   );
 }
 
@@ -31,14 +35,17 @@ describe.skipIf(!hasTools)('real FastDFS C tools against the embedded server', (
   beforeAll(async () => {
     ({ server, basePath: base } = await startEmbedded());
     conf = join(base, 'client.conf');
-    await writeFile(conf, [
-      'connect_timeout = 5',
-      'network_timeout = 30',
-      `base_path = ${base}`,
-      `tracker_server = 127.0.0.1:${server.trackerAddress.port}`,
-      'log_level = warn',
-      '',
-    ].join('\n'));
+    await writeFile(
+      conf,
+      [
+        'connect_timeout = 5',
+        'network_timeout = 30',
+        `base_path = ${base}`,
+        `tracker_server = 127.0.0.1:${server.trackerAddress.port}`,
+        'log_level = warn',
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await server.stop();
@@ -54,7 +61,12 @@ describe.skipIf(!hasTools)('real FastDFS C tools against the embedded server', (
     const fileId = await tool('fdfs_upload_file', conf, local);
     expect(fileId).toMatch(/^group1\/M00\/00\/00\/[A-Za-z0-9_-]{27}\d{3}\.jpg$/);
     const decoded = decodeFileId(fileId);
-    expect(decoded).toMatchObject({ type: 'normal', sourceIp: '127.0.0.1', fileSize: content.length, crc32: crc32(content) });
+    expect(decoded).toMatchObject({
+      type: 'normal',
+      sourceIp: '127.0.0.1',
+      fileSize: content.length,
+      crc32: crc32(content),
+    });
     expect(await readFile(join(server.dataDir, decoded.filename.slice(4)))).toEqual(content);
 
     const out = join(base, 'out.jpg');
@@ -86,7 +98,11 @@ describe.skipIf(!hasTools)('real FastDFS C tools against the embedded server', (
     expect(await readFile(join(server.dataDir, decodeFileId(fileId).filename.slice(4)))).toEqual(both);
 
     const info = parseInfo(await tool('fdfs_file_info', conf, fileId));
-    expect(info).toMatchObject({ 'GET FROM SERVER': 'true', 'file type': 'appender', 'file size': String(both.length) });
+    expect(info).toMatchObject({
+      'GET FROM SERVER': 'true',
+      'file type': 'appender',
+      'file size': String(both.length),
+    });
     expect(info['file crc32']).toContain(`0x${crc32(both).toString(16).padStart(8, '0')}`);
 
     const out = join(base, 'both.log');

@@ -4,16 +4,28 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import {
-  Cmd, decodeFileInfoResponse, decodeGroupFile, encodeAppendHead, encodeDownloadRequest, encodeGroupFile,
-  encodeModifyHead, encodeSetMetadataRequest, encodeSlaveHead, encodeTruncateRequest, encodeUploadHead,
-  FILE_INFO_FLAG_NO_CRC32, packMetadata, unpackMetadata,
+  Cmd,
+  decodeFileInfoResponse,
+  decodeGroupFile,
+  encodeAppendHead,
+  encodeDownloadRequest,
+  encodeGroupFile,
+  encodeModifyHead,
+  encodeSetMetadataRequest,
+  encodeSlaveHead,
+  encodeTruncateRequest,
+  encodeUploadHead,
+  FILE_INFO_FLAG_NO_CRC32,
+  packMetadata,
+  unpackMetadata,
 } from 'fastdfs-protocol';
 import { parseRemoteFilename, describeParsed } from 'fastdfs-protocol';
 import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
 const G = 'group1';
 const gf = (filename: string, group = G) => encodeGroupFile({ group, filename });
-const download = (filename: string, offset = 0, length = 0, group = G) => encodeDownloadRequest({ offset, length, group, filename });
+const download = (filename: string, offset = 0, length = 0, group = G) =>
+  encodeDownloadRequest({ offset, length, group, filename });
 const diskPath = (dataDir: string, filename: string) => join(dataDir, filename.slice(4));
 
 describe('embedded storage', () => {
@@ -34,13 +46,22 @@ describe('embedded storage', () => {
   it('11 upload: a FastDFS name (source IP, mtime, size, CRC32) and the bytes in data/XX/YY', async () => {
     const content = Buffer.from('hello embedded fastdfs');
     const before = Math.floor(Date.now() / 1000);
-    const reply = await s.request(Cmd.UPLOAD_FILE, Buffer.concat([encodeUploadHead({ storePathIndex: 0xff, fileSize: content.length, ext: 'txt' }), content]));
+    const reply = await s.request(
+      Cmd.UPLOAD_FILE,
+      Buffer.concat([encodeUploadHead({ storePathIndex: 0xff, fileSize: content.length, ext: 'txt' }), content]),
+    );
     expect(reply.status).toBe(0);
     const { group, filename } = decodeGroupFile(reply.body);
     expect(group).toBe(G);
     expect(filename).toMatch(/^M00\/00\/00\/[A-Za-z0-9_-]{27}\d{3}\.txt$/);
     const info = describeParsed(parseRemoteFilename(G, filename));
-    expect(info).toMatchObject({ type: 'normal', sourceIp: '127.0.0.1', fileSize: content.length, crc32: crc32(content), ext: 'txt' });
+    expect(info).toMatchObject({
+      type: 'normal',
+      sourceIp: '127.0.0.1',
+      fileSize: content.length,
+      crc32: crc32(content),
+      ext: 'txt',
+    });
     expect(info.createTimestamp).toBeGreaterThanOrEqual(before);
     const path = diskPath(server.dataDir, filename);
     expect(await readFile(path)).toEqual(content);
@@ -49,9 +70,23 @@ describe('embedded storage', () => {
 
   it('11 upload errors: bad store path index, size mismatch, bad ext → EINVAL', async () => {
     const c = Buffer.from('abc');
-    expect((await s.request(Cmd.UPLOAD_FILE, Buffer.concat([encodeUploadHead({ storePathIndex: 1, fileSize: 3, ext: 'x' }), c]))).status).toBe(22);
+    expect(
+      (
+        await s.request(
+          Cmd.UPLOAD_FILE,
+          Buffer.concat([encodeUploadHead({ storePathIndex: 1, fileSize: 3, ext: 'x' }), c]),
+        )
+      ).status,
+    ).toBe(22);
     const c2 = await RawConn.connect(server.storageAddress);
-    expect((await c2.request(Cmd.UPLOAD_FILE, Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: 2, ext: 'x' }), c]))).status).toBe(22);
+    expect(
+      (
+        await c2.request(
+          Cmd.UPLOAD_FILE,
+          Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: 2, ext: 'x' }), c]),
+        )
+      ).status,
+    ).toBe(22);
     const c3 = await RawConn.connect(server.storageAddress);
     const badExt = Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: 3, ext: 'a/b' }), c]);
     expect((await c3.request(Cmd.UPLOAD_FILE, badExt)).status).toBe(22);
@@ -85,7 +120,10 @@ describe('embedded storage', () => {
 
   it('12 delete: removes the file and its metadata; missing → ENOENT; foreign group → EINVAL', async () => {
     const name = await upload(s, Buffer.from('bye'));
-    await s.request(Cmd.SET_METADATA, encodeSetMetadataRequest({ group: G, filename: name, mode: 'overwrite', metadata: packMetadata({ a: '1' }) }));
+    await s.request(
+      Cmd.SET_METADATA,
+      encodeSetMetadataRequest({ group: G, filename: name, mode: 'overwrite', metadata: packMetadata({ a: '1' }) }),
+    );
     const path = diskPath(server.dataDir, name);
     expect((await stat(`${path}-m`)).isFile()).toBe(true);
     expect((await s.request(Cmd.DELETE_FILE, gf(name, 'group9'))).status).toBe(22);
@@ -104,20 +142,51 @@ describe('embedded storage', () => {
     const got = await s.request(Cmd.GET_METADATA, gf(name));
     expect(got.body.toString('latin1')).toBe('author\x02x\x01height\x02600\x01width\x02800');
     expect((await set('merge', packMetadata({ height: '601', color: 'red' }))).status).toBe(0);
-    expect(unpackMetadata((await s.request(Cmd.GET_METADATA, gf(name))).body)).toEqual({ author: 'x', color: 'red', height: '601', width: '800' });
-    expect((await s.request(Cmd.GET_METADATA, gf(name))).body.toString('latin1')).toBe('author\x02x\x01color\x02red\x01height\x02601\x01width\x02800');
+    expect(unpackMetadata((await s.request(Cmd.GET_METADATA, gf(name))).body)).toEqual({
+      author: 'x',
+      color: 'red',
+      height: '601',
+      width: '800',
+    });
+    expect((await s.request(Cmd.GET_METADATA, gf(name))).body.toString('latin1')).toBe(
+      'author\x02x\x01color\x02red\x01height\x02601\x01width\x02800',
+    );
     expect((await set('overwrite', Buffer.alloc(0))).status).toBe(0);
     expect((await s.request(Cmd.GET_METADATA, gf(name))).status).toBe(2);
   });
 
   it('13 errors: bad flag, foreign group → EINVAL; missing file → ENOENT', async () => {
     const name = await upload(s, Buffer.from('meta2'));
-    const body = encodeSetMetadataRequest({ group: G, filename: name, mode: 'merge', metadata: packMetadata({ a: 'b' }) });
+    const body = encodeSetMetadataRequest({
+      group: G,
+      filename: name,
+      mode: 'merge',
+      metadata: packMetadata({ a: 'b' }),
+    });
     body[16] = 'X'.charCodeAt(0);
     expect((await s.request(Cmd.SET_METADATA, body)).status).toBe(22);
-    expect((await s.request(Cmd.SET_METADATA, encodeSetMetadataRequest({ group: 'group2', filename: name, mode: 'merge', metadata: packMetadata({ a: 'b' }) }))).status).toBe(22);
+    expect(
+      (
+        await s.request(
+          Cmd.SET_METADATA,
+          encodeSetMetadataRequest({
+            group: 'group2',
+            filename: name,
+            mode: 'merge',
+            metadata: packMetadata({ a: 'b' }),
+          }),
+        )
+      ).status,
+    ).toBe(22);
     const missing = name.replace(/.{5}$/, 'y.bin');
-    expect((await s.request(Cmd.SET_METADATA, encodeSetMetadataRequest({ group: G, filename: missing, mode: 'merge', metadata: packMetadata({ a: 'b' }) }))).status).toBe(2);
+    expect(
+      (
+        await s.request(
+          Cmd.SET_METADATA,
+          encodeSetMetadataRequest({ group: G, filename: missing, mode: 'merge', metadata: packMetadata({ a: 'b' }) }),
+        )
+      ).status,
+    ).toBe(2);
     expect((await s.request(Cmd.GET_METADATA, gf(missing))).status).toBe(2);
   });
 
@@ -127,12 +196,19 @@ describe('embedded storage', () => {
     const r = await s.request(Cmd.QUERY_FILE_INFO, gf(name));
     expect(r.body.length).toBe(40);
     const st = await stat(diskPath(server.dataDir, name));
-    expect(decodeFileInfoResponse(r.body)).toEqual({ fileSize: content.length, createTimestamp: Math.floor(st.mtimeMs / 1000), crc32: crc32(content), sourceIp: '127.0.0.1' });
+    expect(decodeFileInfoResponse(r.body)).toEqual({
+      fileSize: content.length,
+      createTimestamp: Math.floor(st.mtimeMs / 1000),
+      crc32: crc32(content),
+      sourceIp: '127.0.0.1',
+    });
 
     const app = await upload(s, content, 'dat', Cmd.UPLOAD_APPENDER_FILE);
     const info = await s.request(Cmd.QUERY_FILE_INFO, gf(app));
     expect(decodeFileInfoResponse(info.body).crc32).toBe(crc32(content));
-    expect(decodeFileInfoResponse((await s.request(Cmd.QUERY_FILE_INFO, gf(app), FILE_INFO_FLAG_NO_CRC32)).body).crc32).toBe(0);
+    expect(
+      decodeFileInfoResponse((await s.request(Cmd.QUERY_FILE_INFO, gf(app), FILE_INFO_FLAG_NO_CRC32)).body).crc32,
+    ).toBe(0);
 
     // Find content whose CRC32 has the high bit set: the wire value must be sign-extended.
     let neg = Buffer.from('x');
@@ -149,21 +225,44 @@ describe('embedded storage', () => {
     expect(describeParsed(parseRemoteFilename(G, name)).type).toBe('appender');
     const path = diskPath(server.dataDir, name);
     const more = Buffer.from(' world');
-    expect((await s.request(Cmd.APPEND_FILE, Buffer.concat([encodeAppendHead({ filename: name, fileSize: more.length }), more]))).status).toBe(0);
+    expect(
+      (
+        await s.request(
+          Cmd.APPEND_FILE,
+          Buffer.concat([encodeAppendHead({ filename: name, fileSize: more.length }), more]),
+        )
+      ).status,
+    ).toBe(0);
     expect((await readFile(path)).toString()).toBe('hello world');
     const patch = Buffer.from('W');
-    expect((await s.request(Cmd.MODIFY_FILE, Buffer.concat([encodeModifyHead({ filename: name, offset: 6, fileSize: 1 }), patch]))).status).toBe(0);
+    expect(
+      (
+        await s.request(
+          Cmd.MODIFY_FILE,
+          Buffer.concat([encodeModifyHead({ filename: name, offset: 6, fileSize: 1 }), patch]),
+        )
+      ).status,
+    ).toBe(0);
     expect((await readFile(path)).toString()).toBe('hello World');
-    expect((await s.request(Cmd.TRUNCATE_FILE, encodeTruncateRequest({ filename: name, truncatedSize: 5 }))).status).toBe(0);
+    expect(
+      (await s.request(Cmd.TRUNCATE_FILE, encodeTruncateRequest({ filename: name, truncatedSize: 5 }))).status,
+    ).toBe(0);
     expect((await readFile(path)).toString()).toBe('hello');
-    await s.request(Cmd.SET_METADATA, encodeSetMetadataRequest({ group: G, filename: name, mode: 'overwrite', metadata: packMetadata({ k: 'v' }) }));
+    await s.request(
+      Cmd.SET_METADATA,
+      encodeSetMetadataRequest({ group: G, filename: name, mode: 'overwrite', metadata: packMetadata({ k: 'v' }) }),
+    );
 
     const regen = await s.request(Cmd.REGENERATE_APPENDER_FILENAME, Buffer.from(name));
     expect(regen.status).toBe(0);
     const normal = decodeGroupFile(regen.body).filename;
     expect(normal.slice(0, 10)).toBe(name.slice(0, 10));
     expect(normal.slice(-7)).toBe(name.slice(-7));
-    expect(describeParsed(parseRemoteFilename(G, normal))).toMatchObject({ type: 'normal', fileSize: 5, crc32: crc32(Buffer.from('hello')) });
+    expect(describeParsed(parseRemoteFilename(G, normal))).toMatchObject({
+      type: 'normal',
+      fileSize: 5,
+      crc32: crc32(Buffer.from('hello')),
+    });
     expect((await s.request(Cmd.DOWNLOAD_FILE, download(normal))).body.toString()).toBe('hello');
     expect(unpackMetadata((await s.request(Cmd.GET_METADATA, gf(normal))).body)).toEqual({ k: 'v' });
     await expect(stat(path)).rejects.toThrow();
@@ -172,14 +271,33 @@ describe('embedded storage', () => {
   it('appender errors: append to a normal file, modify past the end → EINVAL; missing → ENOENT', async () => {
     const normal = await upload(s, Buffer.from('plain'));
     const x = Buffer.from('x');
-    expect((await s.request(Cmd.APPEND_FILE, Buffer.concat([encodeAppendHead({ filename: normal, fileSize: 1 }), x]))).status).toBe(22);
+    expect(
+      (await s.request(Cmd.APPEND_FILE, Buffer.concat([encodeAppendHead({ filename: normal, fileSize: 1 }), x])))
+        .status,
+    ).toBe(22);
     const c = await RawConn.connect(server.storageAddress);
     const app = await upload(c, Buffer.from('ab'), 'log', Cmd.UPLOAD_APPENDER_FILE);
-    expect((await c.request(Cmd.MODIFY_FILE, Buffer.concat([encodeModifyHead({ filename: app, offset: 3, fileSize: 1 }), x]))).status).toBe(22);
+    expect(
+      (
+        await c.request(
+          Cmd.MODIFY_FILE,
+          Buffer.concat([encodeModifyHead({ filename: app, offset: 3, fileSize: 1 }), x]),
+        )
+      ).status,
+    ).toBe(22);
     c.destroy();
     const c2 = await RawConn.connect(server.storageAddress);
-    expect((await c2.request(Cmd.TRUNCATE_FILE, encodeTruncateRequest({ filename: normal, truncatedSize: 0 }))).status).toBe(22);
-    expect((await c2.request(Cmd.TRUNCATE_FILE, encodeTruncateRequest({ filename: app.replace(/.{5}$/, 'q.log'), truncatedSize: 0 }))).status).toBe(2);
+    expect(
+      (await c2.request(Cmd.TRUNCATE_FILE, encodeTruncateRequest({ filename: normal, truncatedSize: 0 }))).status,
+    ).toBe(22);
+    expect(
+      (
+        await c2.request(
+          Cmd.TRUNCATE_FILE,
+          encodeTruncateRequest({ filename: app.replace(/.{5}$/, 'q.log'), truncatedSize: 0 }),
+        )
+      ).status,
+    ).toBe(2);
     expect((await c2.request(Cmd.REGENERATE_APPENDER_FILENAME, Buffer.from(normal))).status).toBe(22);
     c2.destroy();
     s.destroy();
@@ -189,7 +307,8 @@ describe('embedded storage', () => {
   it('21 slave upload: master name + prefix + ext; exists → EEXIST; missing master → ENOENT; no prefix → EINVAL', async () => {
     const master = await upload(s, Buffer.from('master'), 'jpg');
     const thumb = Buffer.from('thumb');
-    const slaveBody = (prefix: string, m = master) => Buffer.concat([encodeSlaveHead({ masterFilename: m, fileSize: thumb.length, prefix, ext: 'jpg' }), thumb]);
+    const slaveBody = (prefix: string, m = master) =>
+      Buffer.concat([encodeSlaveHead({ masterFilename: m, fileSize: thumb.length, prefix, ext: 'jpg' }), thumb]);
     const r = await s.request(Cmd.UPLOAD_SLAVE_FILE, slaveBody('_150x150'));
     expect(r.status).toBe(0);
     const slave = decodeGroupFile(r.body).filename;

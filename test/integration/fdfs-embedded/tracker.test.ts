@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import {
-  Cmd, decodeFetchResponse, decodeGroupStats, decodeStoreAllResponse, decodeStoreOneResponse, decodeStorageStats,
-  encodeGroup, encodeGroupFile, encodeListStorageRequest, StorageStatus,
+  Cmd,
+  decodeFetchResponse,
+  decodeGroupStats,
+  decodeStoreAllResponse,
+  decodeStoreOneResponse,
+  decodeStorageStats,
+  encodeGroup,
+  encodeGroupFile,
+  encodeListStorageRequest,
+  StorageStatus,
 } from 'fastdfs-protocol';
 import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
@@ -24,22 +32,37 @@ describe('embedded tracker (16-byte IP fields)', () => {
   });
 
   it('answers 101/104 with the storage at its real (ephemeral) port, store path 0', async () => {
-    for (const [cmd, body] of [[Cmd.QUERY_STORE_WITHOUT_GROUP_ONE, Buffer.alloc(0)], [Cmd.QUERY_STORE_WITH_GROUP_ONE, encodeGroup('group7')]] as const) {
+    for (const [cmd, body] of [
+      [Cmd.QUERY_STORE_WITHOUT_GROUP_ONE, Buffer.alloc(0)],
+      [Cmd.QUERY_STORE_WITH_GROUP_ONE, encodeGroup('group7')],
+    ] as const) {
       const r = await conn.request(cmd, body);
       expect(r.status).toBe(0);
       expect(r.cmd).toBe(Cmd.RESP);
       expect(r.body.length).toBe(40);
-      expect(decodeStoreOneResponse(r.body)).toEqual({ group: 'group7', host: '10.1.2.3', port: server.storageAddress.port, storePathIndex: 0 });
+      expect(decodeStoreOneResponse(r.body)).toEqual({
+        group: 'group7',
+        host: '10.1.2.3',
+        port: server.storageAddress.port,
+        storePathIndex: 0,
+      });
     }
     expect(server.storageAddress.port).not.toBe(23000);
   });
 
   it('answers 106/107 with one storage', async () => {
-    for (const [cmd, body] of [[Cmd.QUERY_STORE_WITHOUT_GROUP_ALL, Buffer.alloc(0)], [Cmd.QUERY_STORE_WITH_GROUP_ALL, encodeGroup('group7')]] as const) {
+    for (const [cmd, body] of [
+      [Cmd.QUERY_STORE_WITHOUT_GROUP_ALL, Buffer.alloc(0)],
+      [Cmd.QUERY_STORE_WITH_GROUP_ALL, encodeGroup('group7')],
+    ] as const) {
       const r = await conn.request(cmd, body);
       expect(r.status).toBe(0);
       expect(r.body.length).toBe(16 + 23 + 1);
-      expect(decodeStoreAllResponse(r.body)).toEqual({ group: 'group7', storages: [{ host: '10.1.2.3', port: server.storageAddress.port }], storePathIndex: 0 });
+      expect(decodeStoreAllResponse(r.body)).toEqual({
+        group: 'group7',
+        storages: [{ host: '10.1.2.3', port: server.storageAddress.port }],
+        storePathIndex: 0,
+      });
     }
   });
 
@@ -56,26 +79,53 @@ describe('embedded tracker (16-byte IP fields)', () => {
       const r = await conn.request(cmd, encodeGroupFile({ group: 'group7', filename: NAME }));
       expect(r.status).toBe(0);
       expect(r.body.length).toBe(39);
-      expect(decodeFetchResponse(r.body)).toEqual({ group: 'group7', storages: [{ host: '10.1.2.3', port: server.storageAddress.port }] });
+      expect(decodeFetchResponse(r.body)).toEqual({
+        group: 'group7',
+        storages: [{ host: '10.1.2.3', port: server.storageAddress.port }],
+      });
     }
   });
 
   it('102 errors: foreign group ENOENT, short / long body EINVAL, bad name EINVAL', async () => {
-    expect((await conn.request(Cmd.QUERY_FETCH_ONE, encodeGroupFile({ group: 'group1', filename: NAME }))).status).toBe(2);
-    expect((await conn.request(Cmd.QUERY_FETCH_ONE, encodeGroupFile({ group: 'group7', filename: 'M00/00/00/short' }))).status).toBe(22);
-    expect((await conn.request(Cmd.QUERY_UPDATE, encodeGroupFile({ group: 'group7', filename: `${NAME}${'x'.repeat(90)}` }))).status).toBe(22);
-    expect((await conn.request(Cmd.QUERY_FETCH_ONE, encodeGroupFile({ group: 'group7', filename: '../../../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaa' }))).status).toBe(22);
+    expect((await conn.request(Cmd.QUERY_FETCH_ONE, encodeGroupFile({ group: 'group1', filename: NAME }))).status).toBe(
+      2,
+    );
+    expect(
+      (await conn.request(Cmd.QUERY_FETCH_ONE, encodeGroupFile({ group: 'group7', filename: 'M00/00/00/short' })))
+        .status,
+    ).toBe(22);
+    expect(
+      (await conn.request(Cmd.QUERY_UPDATE, encodeGroupFile({ group: 'group7', filename: `${NAME}${'x'.repeat(90)}` })))
+        .status,
+    ).toBe(22);
+    expect(
+      (
+        await conn.request(
+          Cmd.QUERY_FETCH_ONE,
+          encodeGroupFile({ group: 'group7', filename: '../../../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaa' }),
+        )
+      ).status,
+    ).toBe(22);
   });
 
   it('90/91 report one group with real disk numbers', async () => {
-    for (const [cmd, body] of [[Cmd.SERVER_LIST_ONE_GROUP, encodeGroup('group7')], [Cmd.SERVER_LIST_ALL_GROUPS, Buffer.alloc(0)]] as const) {
+    for (const [cmd, body] of [
+      [Cmd.SERVER_LIST_ONE_GROUP, encodeGroup('group7')],
+      [Cmd.SERVER_LIST_ALL_GROUPS, Buffer.alloc(0)],
+    ] as const) {
       const r = await conn.request(cmd, body);
       expect(r.status).toBe(0);
       expect(r.body.length).toBe(113);
       const [stat] = decodeGroupStats(r.body);
       expect(stat).toMatchObject({
-        group: 'group7', storageCount: 1, storagePort: server.storageAddress.port, readableServerCount: 1,
-        writableServerCount: 1, storePathCount: 1, subdirCountPerPath: 256, currentTrunkFileId: -1,
+        group: 'group7',
+        storageCount: 1,
+        storagePort: server.storageAddress.port,
+        readableServerCount: 1,
+        writableServerCount: 1,
+        storePathCount: 1,
+        subdirCountPerPath: 256,
+        currentTrunkFileId: -1,
       });
       expect(stat?.totalMb).toBeGreaterThan(0);
       expect(stat?.freeMb).toBeLessThanOrEqual(stat?.totalMb ?? 0);
@@ -93,8 +143,15 @@ describe('embedded tracker (16-byte IP fields)', () => {
     expect(r.body.length).toBe(487);
     const [stat] = decodeStorageStats(r.body);
     expect(stat).toMatchObject({
-      status: StorageStatus.ACTIVE, rwMode: 6, id: '10.1.2.3', ip: '10.1.2.3', version: '6.16.1',
-      storagePort: server.storageAddress.port, storePathCount: 1, subdirCountPerPath: 256, ifTrunkServer: false,
+      status: StorageStatus.ACTIVE,
+      rwMode: 6,
+      id: '10.1.2.3',
+      ip: '10.1.2.3',
+      version: '6.16.1',
+      storagePort: server.storageAddress.port,
+      storePathCount: 1,
+      subdirCountPerPath: 256,
+      ifTrunkServer: false,
     });
     expect(stat?.counters.totalUploadCount).toBe(1);
     expect(stat?.counters.successUploadBytes).toBe(7);
@@ -102,7 +159,9 @@ describe('embedded tracker (16-byte IP fields)', () => {
 
     const one = await conn.request(Cmd.SERVER_LIST_STORAGE, encodeListStorageRequest('group7', '10.1.2.3'));
     expect(decodeStorageStats(one.body)).toHaveLength(1);
-    expect((await conn.request(Cmd.SERVER_LIST_STORAGE, encodeListStorageRequest('group7', '10.9.9.9'))).status).toBe(2);
+    expect((await conn.request(Cmd.SERVER_LIST_STORAGE, encodeListStorageRequest('group7', '10.9.9.9'))).status).toBe(
+      2,
+    );
     expect((await conn.request(Cmd.SERVER_LIST_STORAGE, encodeListStorageRequest('group1'))).status).toBe(2);
     expect((await conn.request(Cmd.SERVER_LIST_STORAGE, Buffer.from('short'))).status).toBe(22);
   });
@@ -122,7 +181,8 @@ describe('embedded tracker (16-byte IP fields)', () => {
     const c = await RawConn.connect(server.trackerAddress);
     const frames = Buffer.concat([
       Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, Cmd.ACTIVE_TEST, 0]),
-      Buffer.from([0, 0, 0, 0, 0, 0, 0, 16, Cmd.SERVER_LIST_ONE_GROUP, 0]), encodeGroup('group7'),
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 16, Cmd.SERVER_LIST_ONE_GROUP, 0]),
+      encodeGroup('group7'),
       Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, Cmd.QUERY_STORE_WITHOUT_GROUP_ONE, 0]),
     ]);
     for (let i = 0; i < frames.length; i++) c.write(frames.subarray(i, i + 1));

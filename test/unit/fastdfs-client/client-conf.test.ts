@@ -55,7 +55,9 @@ describe('clientOptionsFromConf', () => {
   it('the options resolve', () => {
     const resolved = resolveOptions(clientOptionsFromConf(parseConfText(CLIENT_CONF)));
     expect(resolved.trackers).toEqual([
-      { host: '10.20.0.11', port: 22122 }, { host: '10.20.0.12', port: 22122 }, { host: 'fd00::13', port: 22122 },
+      { host: '10.20.0.11', port: 22122 },
+      { host: '10.20.0.12', port: 22122 },
+      { host: 'fd00::13', port: 22122 },
     ]);
     expect(resolved.pool.idleTimeout).toBe(600_000);
     expect(resolved.pool.maxSize).toBe(DEFAULTS.pool.maxSize);
@@ -66,15 +68,20 @@ describe('clientOptionsFromConf', () => {
   });
 
   it('no tracker_server → ConfigError', () => {
-    expect(configError(() => clientOptionsFromConf(parseConfText('connect_timeout = 5'), 'client.conf')).message)
-      .toBe('client.conf: no tracker_server line');
+    expect(configError(() => clientOptionsFromConf(parseConfText('connect_timeout = 5'), 'client.conf')).message).toBe(
+      'client.conf: no tracker_server line',
+    );
     expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server =')))).toBeInstanceOf(ConfigError);
   });
 
   it('a bad timeout names the key', () => {
-    expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nnetwork_timeout = 0'), 'client.conf')).message)
-      .toBe('client.conf: network_timeout must be between 1 and 3600, got 0');
-    expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nconnect_timeout = 5s'))).message)
-      .toContain('connect_timeout must be an integer');
+    expect(
+      configError(() =>
+        clientOptionsFromConf(parseConfText('tracker_server = h:1\nnetwork_timeout = 0'), 'client.conf'),
+      ).message,
+    ).toBe('client.conf: network_timeout must be between 1 and 3600, got 0');
+    expect(
+      configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nconnect_timeout = 5s'))).message,
+    ).toContain('connect_timeout must be an integer');
   });
 });

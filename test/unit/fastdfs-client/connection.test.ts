@@ -14,10 +14,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeHeader } from 'fastdfs-protocol';
 import {
-  ConnectError, ConnectionClosedError, ErrorCode, FdfsError, ProtocolError, StatusError, TimeoutError,
+  ConnectError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsError,
+  ProtocolError,
+  StatusError,
+  TimeoutError,
 } from '../../../libs/fastdfs-client-ts/src/errors.js';
 import {
-  Connection, type ConnectionOptions, type ResponseStream,
+  Connection,
+  type ConnectionOptions,
+  type ResponseStream,
 } from '../../../libs/fastdfs-client-ts/src/net/connection.js';
 
 const HOST = '127.0.0.1';
@@ -230,7 +238,10 @@ describe('Connection: the request on the wire', () => {
     const fixed = Buffer.from([0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x6a, 0x70, 0x67]);
     const content = [Buffer.from('hello '), Buffer.from('world')];
     const result = conn.request({
-      cmd: 11, operation: 'upload', body: fixed, stream: { source: Readable.from(content), size: 11 },
+      cmd: 11,
+      operation: 'upload',
+      body: fixed,
+      stream: { source: Readable.from(content), size: 11 },
       maxResponseBody: 1024,
     });
     const wire = await peer.receive(10 + 11 + 11);
@@ -250,7 +261,10 @@ describe('Connection: the request on the wire', () => {
       for (let at = 0; at < content.length; at += 16 * 1024) yield content.subarray(at, at + 16 * 1024);
     }
     const result = conn.request({
-      cmd: 11, operation: 'upload', body: Buffer.from([7]), stream: { source: pieces(), size: content.length },
+      cmd: 11,
+      operation: 'upload',
+      body: Buffer.from([7]),
+      stream: { source: pieces(), size: content.length },
       maxResponseBody: 1024,
     });
     const wire = await peer.receive(10 + 1 + content.length);
@@ -262,13 +276,18 @@ describe('Connection: the request on the wire', () => {
 
   it('rejects a stream that yields fewer bytes than declared with FDFS_ERR_INVALID_ARGUMENT', async () => {
     const { conn } = await open();
-    const err = await rejection(conn.request({
-      cmd: 11, operation: 'upload', stream: { source: Readable.from([Buffer.alloc(6, 1)]), size: 10 },
-      maxResponseBody: 1024,
-    }));
+    const err = await rejection(
+      conn.request({
+        cmd: 11,
+        operation: 'upload',
+        stream: { source: Readable.from([Buffer.alloc(6, 1)]), size: 10 },
+        maxResponseBody: 1024,
+      }),
+    );
     expect(err).toBeInstanceOf(FdfsError);
     expect(err).toMatchObject({
-      code: ErrorCode.INVALID_ARGUMENT, message: 'upload: the stream ended after 6 of the declared 10 bytes',
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: 'upload: the stream ended after 6 of the declared 10 bytes',
     });
     expect(conn.broken).toBe(true);
     expect(conn.busy).toBe(false);
@@ -276,13 +295,18 @@ describe('Connection: the request on the wire', () => {
 
   it('rejects a stream that yields more bytes than declared with FDFS_ERR_INVALID_ARGUMENT', async () => {
     const { conn, peer } = await open();
-    const err = await rejection(conn.request({
-      cmd: 11, operation: 'upload', maxResponseBody: 1024,
-      stream: { source: Readable.from([Buffer.alloc(3, 1), Buffer.alloc(3, 2)]), size: 4 },
-    }));
+    const err = await rejection(
+      conn.request({
+        cmd: 11,
+        operation: 'upload',
+        maxResponseBody: 1024,
+        stream: { source: Readable.from([Buffer.alloc(3, 1), Buffer.alloc(3, 2)]), size: 4 },
+      }),
+    );
     expect(err).toBeInstanceOf(FdfsError);
     expect(err).toMatchObject({
-      code: ErrorCode.INVALID_ARGUMENT, message: 'upload: the stream yielded more than the declared 4 bytes',
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: 'upload: the stream yielded more than the declared 4 bytes',
     });
     expect(conn.broken).toBe(true);
     await waitFor(() => peer.clientGone, 'the client to close');
@@ -367,7 +391,11 @@ describe('Connection: reading a reply', () => {
     const err = await result;
     expect(err).toBeInstanceOf(StatusError);
     expect(err).toMatchObject({
-      status: 2, operation: 'download', address, code: ErrorCode.NOT_FOUND, retriable: false,
+      status: 2,
+      operation: 'download',
+      address,
+      code: ErrorCode.NOT_FOUND,
+      retriable: false,
       message: `download failed on ${address}: not found (ENOENT) (status 2)`,
     });
     expect(conn.broken).toBe(false);
@@ -403,7 +431,8 @@ describe('Connection: reading a reply', () => {
     expect(conn.broken).toBe(true);
     await closed(conn);
     expect(await rejection(conn.request({ cmd: 22, operation: 'query', maxResponseBody: 64 }))).toMatchObject({
-      code: ErrorCode.CONNECTION_CLOSED, beforeReply: true,
+      code: ErrorCode.CONNECTION_CLOSED,
+      beforeReply: true,
     });
   });
 
@@ -416,7 +445,8 @@ describe('Connection: reading a reply', () => {
     const err = await result;
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err).toMatchObject({
-      code: ErrorCode.PROTOCOL, message: `${address}: query reply of 1000 bytes exceeds the 100-byte limit`,
+      code: ErrorCode.PROTOCOL,
+      message: `${address}: query reply of 1000 bytes exceeds the 100-byte limit`,
     });
     expect(conn.broken).toBe(true);
     await waitFor(() => peer.clientGone, 'the client to close');
@@ -515,7 +545,10 @@ describe('Connection: close, reset and silence', () => {
     const err = await outcome;
     expect(err).toBeInstanceOf(ConnectionClosedError);
     expect(err).toMatchObject({
-      code: ErrorCode.CONNECTION_CLOSED, address, beforeReply: true, retriable: true,
+      code: ErrorCode.CONNECTION_CLOSED,
+      address,
+      beforeReply: true,
+      retriable: true,
       message: `connection to ${address} closed before the reply`,
     });
     expect(conn.broken).toBe(true);
@@ -531,7 +564,9 @@ describe('Connection: close, reset and silence', () => {
     const err = await outcome;
     expect(err).toBeInstanceOf(ConnectionClosedError);
     expect(err).toMatchObject({
-      address, beforeReply: true, message: `connection to ${address} closed before the reply: ECONNRESET`,
+      address,
+      beforeReply: true,
+      message: `connection to ${address} closed before the reply: ECONNRESET`,
     });
     expect(conn.broken).toBe(true);
   });
@@ -551,7 +586,9 @@ describe('Connection: close, reset and silence', () => {
     const err = await outcome;
     expect(err).toBeInstanceOf(ConnectionClosedError);
     expect(err).toMatchObject({
-      address, beforeReply: false, message: `connection to ${address} closed in the middle of the reply`,
+      address,
+      beforeReply: false,
+      message: `connection to ${address} closed in the middle of the reply`,
     });
     expect(conn.broken).toBe(true);
   });
@@ -566,7 +603,9 @@ describe('Connection: close, reset and silence', () => {
     const elapsed = Date.now() - started;
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({
-      code: ErrorCode.NETWORK_TIMEOUT, retriable: true, message: `no data from ${address} for 100 ms`,
+      code: ErrorCode.NETWORK_TIMEOUT,
+      retriable: true,
+      message: `no data from ${address} for 100 ms`,
     });
     expect(elapsed).toBeGreaterThanOrEqual(95);
     expect(elapsed).toBeLessThan(2_000);
@@ -823,7 +862,9 @@ describe('Connection.connect and quit', () => {
     const err = await rejection(Connection.connect({ host: HOST, port }, DEFAULT_OPTIONS));
     expect(err).toBeInstanceOf(ConnectError);
     expect(err).toMatchObject({
-      code: ErrorCode.CONNECT, address: `${HOST}:${port}`, retriable: true,
+      code: ErrorCode.CONNECT,
+      address: `${HOST}:${port}`,
+      retriable: true,
       message: `cannot connect to ${HOST}:${port}: ECONNREFUSED`,
     });
   });
@@ -846,7 +887,8 @@ describe('Connection.connect and quit', () => {
     await peer.end();
     await gone;
     expect(await rejection(conn.request({ cmd: 22, operation: 'query', maxResponseBody: 64 }))).toMatchObject({
-      code: ErrorCode.CONNECTION_CLOSED, beforeReply: true,
+      code: ErrorCode.CONNECTION_CLOSED,
+      beforeReply: true,
     });
   });
 

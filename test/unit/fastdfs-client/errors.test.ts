@@ -6,8 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from 'fastdfs-client-ts/errors';
 import {
-  ConfigError, ConnectError, ConnectionClosedError, ErrorCode, FdfsError, InvalidArgumentError, InvalidFileIdError,
-  NoTrackerError, ProtocolError, STATUS_CODES, StatusError, TimeoutError, isTransportError,
+  ConfigError,
+  ConnectError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsError,
+  InvalidArgumentError,
+  InvalidFileIdError,
+  NoTrackerError,
+  ProtocolError,
+  STATUS_CODES,
+  StatusError,
+  TimeoutError,
+  isTransportError,
 } from 'fastdfs-client-ts/errors';
 
 const CODES = Object.values(ErrorCode);
@@ -52,17 +63,51 @@ const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:22122'), 
 
 const CLASSES: Array<[string, () => FdfsError, string, boolean, RegExp]> = [
   ['FdfsError', () => new FdfsError(ErrorCode.SERVER, 'boom'), 'FDFS_ERR_SERVER', false, /^boom$/],
-  ['ConnectError', () => new ConnectError('10.0.0.1:22122', refused), 'FDFS_ERR_CONNECT', true,
-    /^cannot connect to 10\.0\.0\.1:22122: ECONNREFUSED$/],
-  ['TimeoutError', () => new TimeoutError(ErrorCode.NETWORK_TIMEOUT, 'no reply in 30000 ms'), 'FDFS_ERR_NETWORK_TIMEOUT', true, /30000 ms/],
-  ['ConnectionClosedError', () => new ConnectionClosedError('10.0.0.1:23000', true), 'FDFS_ERR_CONNECTION_CLOSED', true,
-    /^connection to 10\.0\.0\.1:23000 closed before the reply$/],
+  [
+    'ConnectError',
+    () => new ConnectError('10.0.0.1:22122', refused),
+    'FDFS_ERR_CONNECT',
+    true,
+    /^cannot connect to 10\.0\.0\.1:22122: ECONNREFUSED$/,
+  ],
+  [
+    'TimeoutError',
+    () => new TimeoutError(ErrorCode.NETWORK_TIMEOUT, 'no reply in 30000 ms'),
+    'FDFS_ERR_NETWORK_TIMEOUT',
+    true,
+    /30000 ms/,
+  ],
+  [
+    'ConnectionClosedError',
+    () => new ConnectionClosedError('10.0.0.1:23000', true),
+    'FDFS_ERR_CONNECTION_CLOSED',
+    true,
+    /^connection to 10\.0\.0\.1:23000 closed before the reply$/,
+  ],
   ['ProtocolError', () => new ProtocolError('bad body'), 'FDFS_ERR_PROTOCOL', false, /^bad body$/],
-  ['InvalidFileIdError', () => new InvalidFileIdError('../x', 'nope'), 'FDFS_ERR_INVALID_FILE_ID', false, /^invalid file id "\.\.\/x": nope$/],
+  [
+    'InvalidFileIdError',
+    () => new InvalidFileIdError('../x', 'nope'),
+    'FDFS_ERR_INVALID_FILE_ID',
+    false,
+    /^invalid file id "\.\.\/x": nope$/,
+  ],
   ['InvalidArgumentError', () => new InvalidArgumentError('bad arg'), 'FDFS_ERR_INVALID_ARGUMENT', false, /^bad arg$/],
   ['ConfigError', () => new ConfigError('bad conf'), 'FDFS_ERR_INVALID_CONFIG', false, /^bad conf$/],
-  ['NoTrackerError', () => new NoTrackerError([{ address: 'a:1', error: new Error('x') }]), 'FDFS_ERR_NO_TRACKER', true, /a:1/],
-  ['StatusError', () => new StatusError(2, 'delete', 's:1'), 'FDFS_ERR_NOT_FOUND', false, /^delete failed on s:1: not found \(ENOENT\) \(status 2\)$/],
+  [
+    'NoTrackerError',
+    () => new NoTrackerError([{ address: 'a:1', error: new Error('x') }]),
+    'FDFS_ERR_NO_TRACKER',
+    true,
+    /a:1/,
+  ],
+  [
+    'StatusError',
+    () => new StatusError(2, 'delete', 's:1'),
+    'FDFS_ERR_NOT_FOUND',
+    false,
+    /^delete failed on s:1: not found \(ENOENT\) \(status 2\)$/,
+  ],
 ];
 
 describe('error classes', () => {
@@ -80,7 +125,10 @@ describe('error classes', () => {
 
   it('every FdfsError subclass exported by the module is in the table above', () => {
     const exported = Object.entries(errors)
-      .filter(([, v]) => typeof v === 'function' && (v === FdfsError || (v as { prototype: unknown }).prototype instanceof FdfsError))
+      .filter(
+        ([, v]) =>
+          typeof v === 'function' && (v === FdfsError || (v as { prototype: unknown }).prototype instanceof FdfsError),
+      )
       .map(([k]) => k)
       .sort();
     expect(exported).toEqual(CLASSES.map(([name]) => name).sort());
@@ -124,7 +172,10 @@ describe('NoTrackerError', () => {
   it('names every tracker tried and why it failed', () => {
     const attempts = [
       { address: '10.0.0.1:22122', error: new ConnectError('10.0.0.1:22122', refused) },
-      { address: '10.0.0.2:22122', error: new TimeoutError(ErrorCode.CONNECT_TIMEOUT, 'connect timed out after 5000 ms') },
+      {
+        address: '10.0.0.2:22122',
+        error: new TimeoutError(ErrorCode.CONNECT_TIMEOUT, 'connect timed out after 5000 ms'),
+      },
       { address: '[fd00::3]:22122', error: new ConnectionClosedError('[fd00::3]:22122', true) },
     ];
     const err = new NoTrackerError(attempts);

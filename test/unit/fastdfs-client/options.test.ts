@@ -17,7 +17,10 @@ describe('resolveOptions', () => {
   it('fills the defaults and parses trackers', () => {
     const r = resolveOptions({ trackers: ['10.0.0.1:22122', { host: 'tracker.example', port: 22123 }] });
     expect(r).toEqual({
-      trackers: [{ host: '10.0.0.1', port: 22122 }, { host: 'tracker.example', port: 22123 }],
+      trackers: [
+        { host: '10.0.0.1', port: 22122 },
+        { host: 'tracker.example', port: 22123 },
+      ],
       connectTimeout: 5000,
       networkTimeout: 30000,
       pool: { maxSize: 10, acquireTimeout: 10000, maxWaiting: 10000, idleTimeout: 60000 },
@@ -27,8 +30,12 @@ describe('resolveOptions', () => {
   });
 
   it('merges a partial pool over the defaults', () => {
-    expect(resolveOptions({ trackers: ['h:1'], pool: { maxSize: 3, maxWaiting: 0 } }).pool)
-      .toEqual({ maxSize: 3, acquireTimeout: 10000, maxWaiting: 0, idleTimeout: 60000 });
+    expect(resolveOptions({ trackers: ['h:1'], pool: { maxSize: 3, maxWaiting: 0 } }).pool).toEqual({
+      maxSize: 3,
+      acquireTimeout: 10000,
+      maxWaiting: 0,
+      idleTimeout: 60000,
+    });
   });
 
   it.each([
@@ -63,8 +70,12 @@ describe('resolveOptions', () => {
     const r = resolveOptions({ trackers: ['h:1'] });
     expect(Object.isFrozen(r)).toBe(true);
     expect(Object.isFrozen(r.pool)).toBe(true);
-    expect(() => { (r as { connectTimeout: number }).connectTimeout = 1; }).toThrow(TypeError);
-    expect(() => { (r.pool as { maxSize: number }).maxSize = 1; }).toThrow(TypeError);
+    expect(() => {
+      (r as { connectTimeout: number }).connectTimeout = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (r.pool as { maxSize: number }).maxSize = 1;
+    }).toThrow(TypeError);
   });
 
   // Regression (bug at 5cfe357, options.ts 63-64, fixed in 38ff1cd): only the top level and `pool` were
@@ -75,7 +86,7 @@ describe('resolveOptions', () => {
     expect(Object.isFrozen(r.trackers[0])).toBe(true);
   });
 
-  it('does not share the caller\'s pool object', () => {
+  it("does not share the caller's pool object", () => {
     const pool = { maxSize: 4 };
     const r = resolveOptions({ trackers: ['h:1'], pool });
     pool.maxSize = 99;
@@ -86,9 +97,11 @@ describe('resolveOptions', () => {
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
     expect(Object.isFrozen(DEFAULTS.pool)).toBe(true);
     expect(DEFAULTS).toEqual({
-      connectTimeout: 5000, networkTimeout: 30000,
+      connectTimeout: 5000,
+      networkTimeout: 30000,
       pool: { maxSize: 10, acquireTimeout: 10000, maxWaiting: 10000, idleTimeout: 60000 },
-      trackerRetryInterval: 10000, maxResponseBody: 16777216,
+      trackerRetryInterval: 10000,
+      maxResponseBody: 16777216,
     });
   });
 });

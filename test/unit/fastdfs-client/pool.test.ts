@@ -9,7 +9,12 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  ConnectError, ConnectionClosedError, ErrorCode, FdfsError, StatusError, TimeoutError,
+  ConnectError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsError,
+  StatusError,
+  TimeoutError,
 } from '../../../libs/fastdfs-client-ts/src/errors.js';
 import { Connection } from '../../../libs/fastdfs-client-ts/src/net/connection.js';
 import { ConnectionPool, type PoolOptions } from '../../../libs/fastdfs-client-ts/src/net/pool.js';

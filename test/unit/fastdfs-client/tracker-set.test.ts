@@ -5,8 +5,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  ConnectError, ConnectionClosedError, ErrorCode, FdfsError, InvalidArgumentError, NoTrackerError, ProtocolError,
-  StatusError, TimeoutError,
+  ConnectError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsError,
+  InvalidArgumentError,
+  NoTrackerError,
+  ProtocolError,
+  StatusError,
+  TimeoutError,
 } from '../../../libs/fastdfs-client-ts/src/errors.js';
 import type { Connection } from '../../../libs/fastdfs-client-ts/src/net/connection.js';
 import type { ConnectionPool } from '../../../libs/fastdfs-client-ts/src/net/pool.js';
@@ -87,7 +94,10 @@ describe('TrackerSet: round robin', () => {
     await set.use(async (conn) => conn.address, false);
     pool(pools, 0).fail = refused(ADDRESSES[0] as string);
     await set.use(async (conn) => conn.address, false); // fails over: both asked with false
-    expect(pools.map((p) => p.idempotent)).toEqual([[true, false], [false, false]]);
+    expect(pools.map((p) => p.idempotent)).toEqual([
+      [true, false],
+      [false, false],
+    ]);
   });
 
   it('works with a single tracker', async () => {
@@ -215,7 +225,11 @@ describe('TrackerSet: down trackers', () => {
     expect(await ask(set)).toBe(ADDRESSES[1]);
     expect(asked).toEqual([ADDRESSES[0], ADDRESSES[1]]);
     expect(set.status()[0]).toStrictEqual({
-      address: ADDRESSES[0], state: 'down', failures: 2, lastError: first.fail.message, retryAt: clock + RETRY,
+      address: ADDRESSES[0],
+      state: 'down',
+      failures: 2,
+      lastError: first.fail.message,
+      retryAt: clock + RETRY,
     });
   });
 
@@ -331,7 +345,10 @@ describe('TrackerSet: status()', () => {
     only.fail = new TimeoutError(ErrorCode.NETWORK_TIMEOUT, 'second failure');
     await rejection(ask(set));
     expect(set.status()[0]).toMatchObject({
-      state: 'down', failures: 2, lastError: 'second failure', retryAt: clock + RETRY,
+      state: 'down',
+      failures: 2,
+      lastError: 'second failure',
+      retryAt: clock + RETRY,
     });
     only.fail = undefined;
     expect(await ask(set)).toBe(only.address);

@@ -39,7 +39,10 @@ describe('parseConfText', () => {
   });
 
   it('CRLF line endings', () => {
-    expect([...parseConfText('a = 1\r\nb = 2\r\n').entries()]).toEqual([['a', ['1']], ['b', ['2']]]);
+    expect([...parseConfText('a = 1\r\nb = 2\r\n').entries()]).toEqual([
+      ['a', ['1']],
+      ['b', ['2']],
+    ]);
   });
 
   it('sections prefix their keys', () => {
@@ -51,16 +54,21 @@ describe('parseConfText', () => {
 
   it('#include goes through the callback, nested, keys accumulate in order', () => {
     const files: Record<string, string> = {
-      'http.conf': 'http.default_content_type = application/octet-stream\n#include mime.conf\ntracker_server = 10.0.0.3:22122\n',
+      'http.conf':
+        'http.default_content_type = application/octet-stream\n#include mime.conf\ntracker_server = 10.0.0.3:22122\n',
       'mime.conf': 'http.mime_types_filename = mime.types\n',
     };
     const asked: string[] = [];
-    const entries = parseConfText('tracker_server = 10.0.0.1:22122\n#include http.conf\ntracker_server = 10.0.0.2:22122\n', 'client.conf', (name) => {
-      asked.push(name);
-      const text = files[name];
-      if (text === undefined) throw new ConfigError(`no ${name}`);
-      return text;
-    });
+    const entries = parseConfText(
+      'tracker_server = 10.0.0.1:22122\n#include http.conf\ntracker_server = 10.0.0.2:22122\n',
+      'client.conf',
+      (name) => {
+        asked.push(name);
+        const text = files[name];
+        if (text === undefined) throw new ConfigError(`no ${name}`);
+        return text;
+      },
+    );
     expect(asked).toEqual(['http.conf', 'mime.conf']);
     expect(entries.get('tracker_server')).toEqual(['10.0.0.1:22122', '10.0.0.3:22122', '10.0.0.2:22122']);
     expect(entries.get('http.default_content_type')).toEqual(['application/octet-stream']);
@@ -78,13 +86,15 @@ describe('parseConfText', () => {
   });
 
   it('#include without a callback is refused, naming the line', () => {
-    expect(configError(() => parseConfText('a = 1\n#include http.conf\n', 'client.conf')).message)
-      .toBe('client.conf:2: #include is not allowed here');
+    expect(configError(() => parseConfText('a = 1\n#include http.conf\n', 'client.conf')).message).toBe(
+      'client.conf:2: #include is not allowed here',
+    );
   });
 
   it('an #include loop stops at the depth limit', () => {
-    expect(configError(() => parseConfText('#include self.conf', 'self.conf', () => '#include self.conf')).message)
-      .toMatch(/self\.conf:1: #include nested too deep/);
+    expect(
+      configError(() => parseConfText('#include self.conf', 'self.conf', () => '#include self.conf')).message,
+    ).toMatch(/self\.conf:1: #include nested too deep/);
   });
 
   it('"##include" is a plain comment', () => {
@@ -98,18 +108,41 @@ describe('parseConfText', () => {
   });
 
   it('a bad line inside an included file names that file', () => {
-    expect(configError(() => parseConfText('a = 1\n#include http.conf', 'client.conf', () => 'ok = 1\nbroken')).message)
-      .toBe('http.conf:2: expected "key = value", got "broken"');
+    expect(
+      configError(() => parseConfText('a = 1\n#include http.conf', 'client.conf', () => 'ok = 1\nbroken')).message,
+    ).toBe('http.conf:2: expected "key = value", got "broken"');
   });
 });
 
 describe('ConfReader', () => {
-  const conf = new ConfReader(parseConfText([
-    'connect_timeout = 5', 'bad_int = five', 'big = 99999', 'neg = -3', 'float = 1.5',
-    'yes = yes', 'on = ON', 'one = 1', 'no = false', 'off = off', 'maybe = maybe',
-    'buff_size = 256KB', 'mb = 64MB', 'g = 1G', 'plain = 100', 'k = 8k', 'lots = lots', 'huge = 2T',
-    'twice = 1', 'twice = 2', 'blank =',
-  ].join('\n')), 'storage.conf');
+  const conf = new ConfReader(
+    parseConfText(
+      [
+        'connect_timeout = 5',
+        'bad_int = five',
+        'big = 99999',
+        'neg = -3',
+        'float = 1.5',
+        'yes = yes',
+        'on = ON',
+        'one = 1',
+        'no = false',
+        'off = off',
+        'maybe = maybe',
+        'buff_size = 256KB',
+        'mb = 64MB',
+        'g = 1G',
+        'plain = 100',
+        'k = 8k',
+        'lots = lots',
+        'huge = 2T',
+        'twice = 1',
+        'twice = 2',
+        'blank =',
+      ].join('\n'),
+    ),
+    'storage.conf',
+  );
 
   it('string / all / has: the last value wins', () => {
     expect(conf.string('twice')).toBe('2');
@@ -125,16 +158,22 @@ describe('ConfReader', () => {
     expect(conf.int('neg', -10, 10)).toBe(-3);
     expect(conf.int('missing', 0, 1)).toBeUndefined();
     expect(conf.int('blank', 0, 1)).toBeUndefined();
-    expect(configError(() => conf.int('bad_int', 1, 10)).message).toBe('storage.conf: bad_int must be an integer, got "five"');
+    expect(configError(() => conf.int('bad_int', 1, 10)).message).toBe(
+      'storage.conf: bad_int must be an integer, got "five"',
+    );
     expect(configError(() => conf.int('float', 1, 10)).message).toContain('float must be an integer');
-    expect(configError(() => conf.int('big', 1, 3600)).message).toBe('storage.conf: big must be between 1 and 3600, got 99999');
+    expect(configError(() => conf.int('big', 1, 3600)).message).toBe(
+      'storage.conf: big must be between 1 and 3600, got 99999',
+    );
   });
 
   it('bool', () => {
     expect([conf.bool('yes'), conf.bool('on'), conf.bool('one')]).toEqual([true, true, true]);
     expect([conf.bool('no'), conf.bool('off')]).toEqual([false, false]);
     expect(conf.bool('missing')).toBeUndefined();
-    expect(configError(() => conf.bool('maybe')).message).toBe('storage.conf: maybe must be true or false, got "maybe"');
+    expect(configError(() => conf.bool('maybe')).message).toBe(
+      'storage.conf: maybe must be true or false, got "maybe"',
+    );
   });
 
   it('size', () => {
@@ -144,7 +183,11 @@ describe('ConfReader', () => {
     expect(conf.size('plain', 0, 2 ** 40)).toBe(100);
     expect(conf.size('k', 0, 2 ** 40)).toBe(8192);
     expect(conf.size('missing', 0, 1)).toBeUndefined();
-    expect(configError(() => conf.size('lots', 0, 1)).message).toBe('storage.conf: lots must be a size like 256KB or 64MB, got "lots"');
-    expect(configError(() => conf.size('huge', 0, 2 ** 40)).message).toContain('huge must be between 0 and 1099511627776 bytes');
+    expect(configError(() => conf.size('lots', 0, 1)).message).toBe(
+      'storage.conf: lots must be a size like 256KB or 64MB, got "lots"',
+    );
+    expect(configError(() => conf.size('huge', 0, 2 ** 40)).message).toContain(
+      'huge must be between 0 and 1099511627776 bytes',
+    );
   });
 });

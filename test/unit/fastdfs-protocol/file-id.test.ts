@@ -5,9 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ErrorCode, InvalidArgumentError, InvalidFileIdError,
-  APPENDER_FLAG, MAX_FILENAME_LENGTH, NORMAL_FILENAME_LENGTH, TRUNK_FILENAME_LENGTH, TRUNK_FLAG, buildRemoteFilename,
-  buildSlaveFilename, decodeFileId, encodeNameBase64, extOfFilename, formatExtPart, parseFileId, parseRemoteFilename,
+  ErrorCode,
+  InvalidArgumentError,
+  InvalidFileIdError,
+  APPENDER_FLAG,
+  MAX_FILENAME_LENGTH,
+  NORMAL_FILENAME_LENGTH,
+  TRUNK_FILENAME_LENGTH,
+  TRUNK_FLAG,
+  buildRemoteFilename,
+  buildSlaveFilename,
+  decodeFileId,
+  encodeNameBase64,
+  extOfFilename,
+  formatExtPart,
+  parseFileId,
+  parseRemoteFilename,
   validateExt,
 } from 'fastdfs-protocol';
 import { caught, fixtureJson, hex } from '../../helpers/golden.js';
@@ -73,8 +86,14 @@ describe('real ids from FastDFS 6.16.1', () => {
     const bytes = base64urlByHand('fwAAAWsBVn2AJafPAAAAEwwJRkU');
     expect(bytes).toEqual(hex('7f000001 | 6b01567d | 8025a7cf 00000013 | 0c094645'));
     expect(decodeFileId('group1/M00/00/00/fwAAAWsBVn2AJafPAAAAEwwJRkU421.txt')).toMatchObject({
-      type: 'normal', trunk: false, sourceId: 0, sourceIp: '127.0.0.1', createTimestamp: 0x6b01567d,
-      fileSize: 19, crc32: 201934405, ext: 'txt',
+      type: 'normal',
+      trunk: false,
+      sourceId: 0,
+      sourceIp: '127.0.0.1',
+      createTimestamp: 0x6b01567d,
+      fileSize: 19,
+      crc32: 201934405,
+      ext: 'txt',
     });
   });
 
@@ -84,7 +103,13 @@ describe('real ids from FastDFS 6.16.1', () => {
     expect(bytes).toEqual(hex('7f000001 | 6b01567d | 8432b5a8 00000000 | 0c094645'));
     expect(bytes.readUInt32BE(8) & 0x04000000).toBe(0x04000000);
     expect(decodeFileId('group1/M00/00/00/fwAAAWsBVn2EMrWoAAAAAAwJRkU036.txt')).toMatchObject({
-      type: 'appender', trunk: false, sourceIp: '127.0.0.1', createTimestamp: 0x6b01567d, fileSize: -1, crc32: 0, ext: 'txt',
+      type: 'appender',
+      trunk: false,
+      sourceIp: '127.0.0.1',
+      createTimestamp: 0x6b01567d,
+      fileSize: -1,
+      crc32: 0,
+      ext: 'txt',
     });
   });
 
@@ -131,8 +156,15 @@ describe('ids produced by the real server, checked against fdfs_file_info (fdfs-
 
   it('the capture ran in UTC and covers normal (with and without ext), appender and slave ids', () => {
     expect(fixture.timezone).toMatch(/^Etc\/UTC/);
-    expect(fixture.files.map((f) => parseFileInfoOutput(f.fdfsFileInfo).type).sort())
-      .toEqual(['appender', 'normal', 'normal', 'normal', 'normal', 'normal', 'slave']);
+    expect(fixture.files.map((f) => parseFileInfoOutput(f.fdfsFileInfo).type).sort()).toEqual([
+      'appender',
+      'normal',
+      'normal',
+      'normal',
+      'normal',
+      'normal',
+      'slave',
+    ]);
   });
 
   it.each(fixture.files.map((f) => [f.fileId, f] as const))('%s', (fileId, f) => {
@@ -185,17 +217,43 @@ describe('synthetic layouts', () => {
   it('storage id 100001 stored little-endian (a1 86 01 00) → sourceId 100001, sourceIp ""', () => {
     const bytes = head('a1860100', 0x80001234, 777, 0xdeadbeef);
     const info = decodeFileId(`group1/${nameOf(bytes, '123.jpg')}`);
-    expect(info).toMatchObject({ sourceId: 100001, sourceIp: '', type: 'normal', fileSize: 777, crc32: 0xdeadbeef, ext: 'jpg' });
-    expect(encodeNameBase64({ source: 100001, createTimestamp: 1700000000, fileSize: 777, crc32: 0xdeadbeef, random: () => 0x1234 }))
-      .toBe(bytes.toString('base64url'));
+    expect(info).toMatchObject({
+      sourceId: 100001,
+      sourceIp: '',
+      type: 'normal',
+      fileSize: 777,
+      crc32: 0xdeadbeef,
+      ext: 'jpg',
+    });
+    expect(
+      encodeNameBase64({
+        source: 100001,
+        createTimestamp: 1700000000,
+        fileSize: 777,
+        crc32: 0xdeadbeef,
+        random: () => 0x1234,
+      }),
+    ).toBe(bytes.toString('base64url'));
   });
 
   it('the largest storage id 2^24-1 (ff ff ff 00) is an id; 0 and bytes ≥ 2^24 are IPs', () => {
-    expect(decodeFileId(`g/${nameOf(head('ffffff00', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({ sourceId: 16777215, sourceIp: '' });
-    expect(decodeFileId(`g/${nameOf(head('00000000', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({ sourceId: 0, sourceIp: '0.0.0.0' });
-    expect(decodeFileId(`g/${nameOf(head('c0a80001', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({ sourceId: 0, sourceIp: '192.168.0.1' });
+    expect(decodeFileId(`g/${nameOf(head('ffffff00', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({
+      sourceId: 16777215,
+      sourceIp: '',
+    });
+    expect(decodeFileId(`g/${nameOf(head('00000000', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({
+      sourceId: 0,
+      sourceIp: '0.0.0.0',
+    });
+    expect(decodeFileId(`g/${nameOf(head('c0a80001', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({
+      sourceId: 0,
+      sourceIp: '192.168.0.1',
+    });
     // same quirk as fdfs_get_server_id_type: 10.0.0.0 reads LE as 10, a valid id
-    expect(decodeFileId(`g/${nameOf(head('0a000000', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({ sourceId: 10, sourceIp: '' });
+    expect(decodeFileId(`g/${nameOf(head('0a000000', 0x80000000, 1, 1), '123.jpg')}`)).toMatchObject({
+      sourceId: 10,
+      sourceIp: '',
+    });
   });
 
   it('trunk file: 60 chars (27 + 16 base64 + ext part), bit 59 set → normal, trunk, size masked', () => {
@@ -218,30 +276,56 @@ describe('synthetic layouts', () => {
     const info = decodeFileId(`group1/${nameOf(bytes, '123.bin')}`);
     expect(info).toMatchObject({ type: 'normal', trunk: false, fileSize: size, crc32: 0xabcdef01 });
     const b64 = encodeNameBase64({
-      source: '127.0.0.1', createTimestamp: 1700000000, fileSize: size, crc32: 0xabcdef01,
-      random: () => { throw new Error('no random bits for a ≥ 4 GiB size'); },
+      source: '127.0.0.1',
+      createTimestamp: 1700000000,
+      fileSize: size,
+      crc32: 0xabcdef01,
+      random: () => {
+        throw new Error('no random bits for a ≥ 4 GiB size');
+      },
     });
     expect(Buffer.from(b64, 'base64url').subarray(8, 16)).toEqual(hex('0000000140000000'));
   });
 
   it('slave length rule: > 44 chars without the trunk bit → slave; > 60 even with it → slave', () => {
     const normal = head('7f000001', 0x80000001, 10, 10);
-    expect(decodeFileId(`group1/${nameOf(normal, '123_s.jpg')}`)).toMatchObject({ type: 'slave', fileSize: -1, crc32: 0, ext: 'jpg' });
+    expect(decodeFileId(`group1/${nameOf(normal, '123_s.jpg')}`)).toMatchObject({
+      type: 'slave',
+      fileSize: -1,
+      crc32: 0,
+      ext: 'jpg',
+    });
     const trunk = head('7f000001', 0x88000001, 10, 10);
     const t16 = 'A'.repeat(16);
     expect(decodeFileId(`group1/${nameOf(trunk, '123.jpg', t16)}`)).toMatchObject({ type: 'normal', trunk: true });
-    expect(decodeFileId(`group1/${nameOf(trunk, '123_.jpg', t16)}`)).toMatchObject({ type: 'slave', trunk: true, fileSize: -1 });
-    expect(decodeFileId(`group1/${nameOf(trunk, '1234.jpg')}`)).toMatchObject({ type: 'normal', trunk: true, fileSize: 10 });
+    expect(decodeFileId(`group1/${nameOf(trunk, '123_.jpg', t16)}`)).toMatchObject({
+      type: 'slave',
+      trunk: true,
+      fileSize: -1,
+    });
+    expect(decodeFileId(`group1/${nameOf(trunk, '1234.jpg')}`)).toMatchObject({
+      type: 'normal',
+      trunk: true,
+      fileSize: 10,
+    });
   });
 
   it('appender wins over the slave length rule', () => {
     const appender = head('7f000001', 0x84000001, 0, 0);
-    expect(decodeFileId(`group1/${nameOf(appender, '123_small.jpg')}`)).toMatchObject({ type: 'appender', fileSize: -1 });
+    expect(decodeFileId(`group1/${nameOf(appender, '123_small.jpg')}`)).toMatchObject({
+      type: 'appender',
+      fileSize: -1,
+    });
   });
 
   it('path fields: M0A/1F/FF → store path 10, subdirs 0x1F/0xFF', () => {
     expect(parseFileId(`group1/M0A/1F/FF/${B27}254.bin`)).toEqual({
-      group: 'group1', filename: `M0A/1F/FF/${B27}254.bin`, storePathIndex: 10, subdirHigh: 31, subdirLow: 255, basename: `${B27}254.bin`,
+      group: 'group1',
+      filename: `M0A/1F/FF/${B27}254.bin`,
+      storePathIndex: 10,
+      subdirHigh: 31,
+      subdirLow: 255,
+      basename: `${B27}254.bin`,
     });
     expect(parseRemoteFilename('G1', `M00/00/00/${B27}254.bin`).group).toBe('G1');
   });
@@ -336,19 +420,38 @@ function seeded(seed: number) {
 
 describe('buildRemoteFilename → decodeFileId', () => {
   const fields = {
-    source: '192.168.1.20', createTimestamp: 1700000000, fileSize: 123456, crc32: 0xfedcba98,
-    storePathIndex: 1, subdirHigh: 0x2a, subdirLow: 0x0f,
+    source: '192.168.1.20',
+    createTimestamp: 1700000000,
+    fileSize: 123456,
+    crc32: 0xfedcba98,
+    storePathIndex: 1,
+    subdirHigh: 0x2a,
+    subdirLow: 0x0f,
   };
 
-  it.each([['jpg', 3], ['a', 5], ['jpeg12', 0], ['webp', 2]] as const)('ext %s → %i digits, a dot and the ext', (ext, digits) => {
+  it.each([
+    ['jpg', 3],
+    ['a', 5],
+    ['jpeg12', 0],
+    ['webp', 2],
+  ] as const)('ext %s → %i digits, a dot and the ext', (ext, digits) => {
     const { random, calls } = seeded(42 + digits);
     const name = buildRemoteFilename({ ...fields, ext, random });
     expect(name.length).toBe(44);
     expect(name.startsWith('M01/2A/0F/')).toBe(true);
     const info = decodeFileId(`group7/${name}`);
     expect(info).toMatchObject({
-      type: 'normal', trunk: false, sourceId: 0, sourceIp: '192.168.1.20', createTimestamp: 1700000000,
-      fileSize: 123456, crc32: 0xfedcba98, ext, storePathIndex: 1, subdirHigh: 0x2a, subdirLow: 0x0f,
+      type: 'normal',
+      trunk: false,
+      sourceId: 0,
+      sourceIp: '192.168.1.20',
+      createTimestamp: 1700000000,
+      fileSize: 123456,
+      crc32: 0xfedcba98,
+      ext,
+      storePathIndex: 1,
+      subdirHigh: 0x2a,
+      subdirLow: 0x0f,
     });
     expect(info.basename.slice(27)).toMatch(new RegExp(`^\\d{${digits}}\\.${ext.replace('.', '\\.')}$`));
     // the high word of the size: bit 31 set, then at most 23 random bits (bits 23-30 clear)
@@ -359,7 +462,12 @@ describe('buildRemoteFilename → decodeFileId', () => {
     expect(calls[0]).toEqual([0x00800000, high & 0x007fffff]);
     // then one random(10) per digit, in order
     expect(calls.slice(1).map(([max]) => max)).toEqual(Array(digits).fill(10));
-    expect(info.basename.slice(27, 27 + digits)).toBe(calls.slice(1).map(([, v]) => v).join(''));
+    expect(info.basename.slice(27, 27 + digits)).toBe(
+      calls
+        .slice(1)
+        .map(([, v]) => v)
+        .join(''),
+    );
   });
 
   // Regression (bug at 5cfe357, file-id.ts 130, fixed in 38ff1cd): the ext was taken after the LAST dot,
@@ -426,7 +534,7 @@ describe('buildSlaveFilename follows fdfs_gen_slave_filename (common/fdfs_global
     expect(buildSlaveFilename(MASTER, '_small', '')).toBe('M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzo803_small');
   });
 
-  it('an ext with its dot is taken as is; a different ext replaces the master\'s', () => {
+  it("an ext with its dot is taken as is; a different ext replaces the master's", () => {
     expect(buildSlaveFilename(MASTER, '_s', '.jpg')).toBe('M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzo803_s.jpg');
     expect(buildSlaveFilename(MASTER, '', 'jpg')).toBe('M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzo803.jpg');
   });
@@ -455,7 +563,10 @@ describe('buildSlaveFilename follows fdfs_gen_slave_filename (common/fdfs_global
   });
 
   it('the slave names decode as slaves', () => {
-    expect(decodeFileId(`group1/${buildSlaveFilename(MASTER, '_small', 'txt')}`)).toMatchObject({ type: 'slave', ext: 'txt' });
+    expect(decodeFileId(`group1/${buildSlaveFilename(MASTER, '_small', 'txt')}`)).toMatchObject({
+      type: 'slave',
+      ext: 'txt',
+    });
   });
 
   it('extOfFilename reads the master ext a slave inherits', () => {

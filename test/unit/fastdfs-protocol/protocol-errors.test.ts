@@ -5,10 +5,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ErrorCode, FdfsError, StatusError,
-  Decoder, decodeAppenderFixed, decodeDownloadRequest, decodeFetchResponse, decodeFileInfoResponse, decodeGroupFile,
-  decodeGroupStats, decodeHeader, decodeListStorageRequest, decodeSetMetadataRequest, decodeSlaveFixed, decodeStorageStats,
-  decodeStoreAllResponse, decodeStoreOneResponse, decodeUploadHead, encodeFileInfoResponse, unpackMetadata,
+  ErrorCode,
+  FdfsError,
+  StatusError,
+  Decoder,
+  decodeAppenderFixed,
+  decodeDownloadRequest,
+  decodeFetchResponse,
+  decodeFileInfoResponse,
+  decodeGroupFile,
+  decodeGroupStats,
+  decodeHeader,
+  decodeListStorageRequest,
+  decodeSetMetadataRequest,
+  decodeSlaveFixed,
+  decodeStorageStats,
+  decodeStoreAllResponse,
+  decodeStoreOneResponse,
+  decodeUploadHead,
+  encodeFileInfoResponse,
+  unpackMetadata,
 } from 'fastdfs-protocol';
 import { cat, expectProtocolError, field, hex, real } from '../../helpers/golden.js';
 
@@ -46,7 +62,10 @@ describe('truncated bodies and trailing bytes', () => {
   it.each([
     ['query store one', () => decodeStoreOneResponse(shorter(STORE_ONE))],
     ['query store one + 1', () => decodeStoreOneResponse(longer(STORE_ONE))],
-    ['query store one, 46-byte layout − 1 (69)', () => decodeStoreOneResponse(cat(str('g', 16), str('::1', 45), i64(1)))],
+    [
+      'query store one, 46-byte layout − 1 (69)',
+      () => decodeStoreOneResponse(cat(str('g', 16), str('::1', 45), i64(1))),
+    ],
     ['query store all: group only', () => decodeStoreAllResponse(cat(str('g', 16), u8(0)))],
     ['query store all: + 1', () => decodeStoreAllResponse(longer(STORE_ONE))],
     ['query fetch − 1', () => decodeFetchResponse(shorter(FETCH_ONE))],
@@ -70,12 +89,27 @@ describe('truncated bodies and trailing bytes', () => {
     ['modify head, 23 bytes', () => decodeAppenderFixed(Buffer.alloc(23), 2)],
     ['download request, 31 bytes', () => decodeDownloadRequest(Buffer.alloc(31))],
     ['list storage request, 15 bytes', () => decodeListStorageRequest(Buffer.alloc(15))],
-    ['list storage request, 16-byte id (server needs < 16)', () => decodeListStorageRequest(cat(str('group1', 16), raw('0123456789abcdef')))],
-    ['set metadata, filename cut short', () => decodeSetMetadataRequest(cat(i64(44), i64(0), raw('O'), str('group1', 16), raw(FILENAME.slice(0, 43))))],
-    ['set metadata, metadata cut short', () => decodeSetMetadataRequest(cat(i64(44), i64(5), raw('O'), str('group1', 16), raw(FILENAME), raw('a\x02b')))],
-    ['set metadata, trailing byte', () => decodeSetMetadataRequest(cat(i64(44), i64(3), raw('O'), str('group1', 16), raw(FILENAME), raw('a\x02b!')))],
+    [
+      'list storage request, 16-byte id (server needs < 16)',
+      () => decodeListStorageRequest(cat(str('group1', 16), raw('0123456789abcdef'))),
+    ],
+    [
+      'set metadata, filename cut short',
+      () => decodeSetMetadataRequest(cat(i64(44), i64(0), raw('O'), str('group1', 16), raw(FILENAME.slice(0, 43)))),
+    ],
+    [
+      'set metadata, metadata cut short',
+      () => decodeSetMetadataRequest(cat(i64(44), i64(5), raw('O'), str('group1', 16), raw(FILENAME), raw('a\x02b'))),
+    ],
+    [
+      'set metadata, trailing byte',
+      () => decodeSetMetadataRequest(cat(i64(44), i64(3), raw('O'), str('group1', 16), raw(FILENAME), raw('a\x02b!'))),
+    ],
     ['set metadata, 32 bytes', () => decodeSetMetadataRequest(Buffer.alloc(32))],
-    ['set metadata, filename_len 2^40', () => decodeSetMetadataRequest(cat(i64(2 ** 40), i64(0), raw('O'), str('group1', 16)))],
+    [
+      'set metadata, filename_len 2^40',
+      () => decodeSetMetadataRequest(cat(i64(2 ** 40), i64(0), raw('O'), str('group1', 16))),
+    ],
   ])('%s → ProtocolError', (_what, decode) => {
     expectProtocolError(decode);
   });
@@ -89,13 +123,22 @@ describe('truncated bodies and trailing bytes', () => {
   });
 
   it('a file info body of neither 40 nor 70 bytes names both layouts', () => {
-    expectProtocolError(() => decodeFileInfoResponse(Buffer.alloc(41)), /41 bytes is neither the 16-byte-IP \(40\) nor the 46-byte-IP \(70\)/);
+    expectProtocolError(
+      () => decodeFileInfoResponse(Buffer.alloc(41)),
+      /41 bytes is neither the 16-byte-IP \(40\) nor the 46-byte-IP \(70\)/,
+    );
   });
 
   it('storage port 0 or 65536, or an empty address, in a query response → ProtocolError', () => {
     expectProtocolError(() => decodeFetchResponse(cat(str('group1', 16), str('10.0.0.1', 15), i64(0))), /port 0/);
-    expectProtocolError(() => decodeFetchResponse(cat(str('group1', 16), str('10.0.0.1', 15), i64(65536))), /port 65536/);
-    expectProtocolError(() => decodeStoreOneResponse(cat(str('group1', 16), str('', 15), i64(23000), u8(0))), /empty storage address/);
+    expectProtocolError(
+      () => decodeFetchResponse(cat(str('group1', 16), str('10.0.0.1', 15), i64(65536))),
+      /port 65536/,
+    );
+    expectProtocolError(
+      () => decodeStoreOneResponse(cat(str('group1', 16), str('', 15), i64(23000), u8(0))),
+      /empty storage address/,
+    );
     expectProtocolError(() => decodeFetchResponse(cat(str('group1', 16), str('10.0.0.1', 15), i64(-23000))));
   });
 
@@ -140,7 +183,12 @@ describe('QUERY_FILE_INFO crc32 sign extension (storage_service.c 3405-3444: an 
   });
 
   it('the encoder reproduces the sign extension', () => {
-    const bytes = encodeFileInfoResponse({ fileSize: 10, createTimestamp: 1700000000, crc32: 0xfffffffe, sourceIp: '10.0.0.1' });
+    const bytes = encodeFileInfoResponse({
+      fileSize: 10,
+      createTimestamp: 1700000000,
+      crc32: 0xfffffffe,
+      sourceIp: '10.0.0.1',
+    });
     expect(bytes.subarray(16, 24)).toEqual(hex('fffffffffffffffe'));
   });
 
@@ -202,6 +250,8 @@ describe('StatusError: errno → code, keeping .status', () => {
     const status = (name: string) => decodeHeader(real(name).resHeader).status;
     expect(new StatusError(status('storage-12-delete-missing'), 'delete', 's').code).toBe('FDFS_ERR_NOT_FOUND');
     expect(new StatusError(status('storage-14-download-empty'), 'download', 's').code).toBe('FDFS_ERR_INVALID_REQUEST');
-    expect(new StatusError(status('tracker-104-query-store-nosuch-group'), 'query store', 't').code).toBe('FDFS_ERR_NOT_FOUND');
+    expect(new StatusError(status('tracker-104-query-store-nosuch-group'), 'query store', 't').code).toBe(
+      'FDFS_ERR_NOT_FOUND',
+    );
   });
 });

@@ -6,11 +6,32 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CONNECTION_FIELDS, GROUP_STAT_SIZE, GROUP_STAT_SIZE_LEGACY, IP_SIZE_V4, IP_SIZE_V6, STAT_FIELDS, STORAGE_STAT_SIZES,
-  type GroupStat, type StorageCounters, type StorageStat,
-  decodeFetchResponse, decodeFileInfoResponse, decodeGroupStats, decodeSetMetadataRequest, decodeStorageStats,
-  decodeStoreAllResponse, decodeStoreOneResponse, encodeFetchResponse, encodeFileInfoResponse, encodeGroupStat,
-  encodeSetMetadataRequest, encodeStorageStat, encodeStoreAllResponse, encodeStoreOneResponse, packMetadata, storeOneLength,
+  CONNECTION_FIELDS,
+  GROUP_STAT_SIZE,
+  GROUP_STAT_SIZE_LEGACY,
+  IP_SIZE_V4,
+  IP_SIZE_V6,
+  STAT_FIELDS,
+  STORAGE_STAT_SIZES,
+  type GroupStat,
+  type StorageCounters,
+  type StorageStat,
+  decodeFetchResponse,
+  decodeFileInfoResponse,
+  decodeGroupStats,
+  decodeSetMetadataRequest,
+  decodeStorageStats,
+  decodeStoreAllResponse,
+  decodeStoreOneResponse,
+  encodeFetchResponse,
+  encodeFileInfoResponse,
+  encodeGroupStat,
+  encodeSetMetadataRequest,
+  encodeStorageStat,
+  encodeStoreAllResponse,
+  encodeStoreOneResponse,
+  packMetadata,
+  storeOneLength,
   unpackMetadata,
 } from 'fastdfs-protocol';
 import { cat, field, hex } from '../../helpers/golden.js';
@@ -29,7 +50,12 @@ describe('46-byte IP layouts', () => {
 
   it('query store ONE: an IPv4 address in a 46-byte field (6.11–6.13 servers)', () => {
     const body = cat(str('group1', 16), str('192.168.0.196', 45), i64(23000), u8(0));
-    expect(decodeStoreOneResponse(body)).toEqual({ group: 'group1', host: '192.168.0.196', port: 23000, storePathIndex: 0 });
+    expect(decodeStoreOneResponse(body)).toEqual({
+      group: 'group1',
+      host: '192.168.0.196',
+      port: 23000,
+      storePathIndex: 0,
+    });
   });
 
   it('query FETCH ONE: 69 bytes', () => {
@@ -41,14 +67,24 @@ describe('46-byte IP layouts', () => {
   it('FETCH_ALL with 2 storages, 46-byte IPs: 16 + 2 × 53 = 122 bytes', () => {
     const body = cat(str('group1', 16), str(V6, 45), i64(23000), str('fd00::2', 45), i64(23001));
     expect(body.length).toBe(122);
-    expect(decodeFetchResponse(body)).toEqual({ group: 'group1', storages: [{ host: V6, port: 23000 }, { host: 'fd00::2', port: 23001 }] });
+    expect(decodeFetchResponse(body)).toEqual({
+      group: 'group1',
+      storages: [
+        { host: V6, port: 23000 },
+        { host: 'fd00::2', port: 23001 },
+      ],
+    });
   });
 
   it('FETCH_ALL with 2 storages, 16-byte IPs: 16 + 2 × 23 = 62 bytes', () => {
     const body = cat(str('group1', 16), str('10.0.0.1', 15), i64(23000), str('10.0.0.2', 15), i64(23001));
     expect(body.length).toBe(62);
     expect(decodeFetchResponse(body)).toEqual({
-      group: 'group1', storages: [{ host: '10.0.0.1', port: 23000 }, { host: '10.0.0.2', port: 23001 }],
+      group: 'group1',
+      storages: [
+        { host: '10.0.0.1', port: 23000 },
+        { host: '10.0.0.2', port: 23001 },
+      ],
     });
   });
 
@@ -56,19 +92,34 @@ describe('46-byte IP layouts', () => {
     const v4 = cat(str('group1', 16), str('10.0.0.1', 15), i64(23000), str('10.0.0.2', 15), i64(23001), u8(1));
     expect(v4.length).toBe(63);
     expect(decodeStoreAllResponse(v4)).toEqual({
-      group: 'group1', storages: [{ host: '10.0.0.1', port: 23000 }, { host: '10.0.0.2', port: 23001 }], storePathIndex: 1,
+      group: 'group1',
+      storages: [
+        { host: '10.0.0.1', port: 23000 },
+        { host: '10.0.0.2', port: 23001 },
+      ],
+      storePathIndex: 1,
     });
     const v6 = cat(str('group1', 16), str(V6, 45), i64(23000), str('fd00::2', 45), i64(23001), u8(255));
     expect(v6.length).toBe(123);
     expect(decodeStoreAllResponse(v6)).toEqual({
-      group: 'group1', storages: [{ host: V6, port: 23000 }, { host: 'fd00::2', port: 23001 }], storePathIndex: 255,
+      group: 'group1',
+      storages: [
+        { host: V6, port: 23000 },
+        { host: 'fd00::2', port: 23001 },
+      ],
+      storePathIndex: 255,
     });
   });
 
   it('QUERY_FILE_INFO: 70 bytes = 3 × int64 + ip[46]', () => {
     const body = cat(i64(1234), i64(1700000000), i64(0x12345678), str(V6, 46));
     expect(body.length).toBe(70);
-    expect(decodeFileInfoResponse(body)).toEqual({ fileSize: 1234, createTimestamp: 1700000000, crc32: 0x12345678, sourceIp: V6 });
+    expect(decodeFileInfoResponse(body)).toEqual({
+      fileSize: 1234,
+      createTimestamp: 1700000000,
+      crc32: 0x12345678,
+      sourceIp: V6,
+    });
   });
 
   it('a 45-char IP fills its field with no NUL', () => {
@@ -81,36 +132,90 @@ describe('46-byte IP layouts', () => {
 describe('group stat layouts', () => {
   it('113 bytes (6.13.1+), field by field', () => {
     const body = cat(
-      str('group1', 17), i64(100), i64(90), i64(5), i64(7), i64(2), i64(23000), i64(2), i64(1), i64(1), i64(2), i64(256), i64(-1),
+      str('group1', 17),
+      i64(100),
+      i64(90),
+      i64(5),
+      i64(7),
+      i64(2),
+      i64(23000),
+      i64(2),
+      i64(1),
+      i64(1),
+      i64(2),
+      i64(256),
+      i64(-1),
     );
     expect(body.length).toBe(GROUP_STAT_SIZE);
-    expect(decodeGroupStats(body)).toEqual([{
-      group: 'group1', totalMb: 100, freeMb: 90, reservedMb: 5, trunkFreeMb: 7, storageCount: 2, storagePort: 23000,
-      readableServerCount: 2, writableServerCount: 1, currentWriteServer: 1, storePathCount: 2, subdirCountPerPath: 256,
-      currentTrunkFileId: -1,
-    }]);
+    expect(decodeGroupStats(body)).toEqual([
+      {
+        group: 'group1',
+        totalMb: 100,
+        freeMb: 90,
+        reservedMb: 5,
+        trunkFreeMb: 7,
+        storageCount: 2,
+        storagePort: 23000,
+        readableServerCount: 2,
+        writableServerCount: 1,
+        currentWriteServer: 1,
+        storePathCount: 2,
+        subdirCountPerPath: 256,
+        currentTrunkFileId: -1,
+      },
+    ]);
   });
 
   it('legacy 105 bytes (5.x–6.12): http port and active count, no reserved_mb', () => {
     const body = cat(
       // name[17], total, free, trunk_free, count, port, http_port, active, current_write, paths, subdirs, trunk_file_id
-      str('group9', 17), i64(2000), i64(1500), i64(64), i64(3), i64(23000), i64(8888), i64(2), i64(1), i64(1), i64(256), i64(12),
+      str('group9', 17),
+      i64(2000),
+      i64(1500),
+      i64(64),
+      i64(3),
+      i64(23000),
+      i64(8888),
+      i64(2),
+      i64(1),
+      i64(1),
+      i64(256),
+      i64(12),
     );
     expect(body.length).toBe(GROUP_STAT_SIZE_LEGACY);
-    expect(decodeGroupStats(body)).toEqual([{
-      group: 'group9', totalMb: 2000, freeMb: 1500, reservedMb: 0, trunkFreeMb: 64, storageCount: 3, storagePort: 23000,
-      storageHttpPort: 8888, readableServerCount: 2, writableServerCount: 2, currentWriteServer: 1, storePathCount: 1,
-      subdirCountPerPath: 256, currentTrunkFileId: 12,
-    }]);
+    expect(decodeGroupStats(body)).toEqual([
+      {
+        group: 'group9',
+        totalMb: 2000,
+        freeMb: 1500,
+        reservedMb: 0,
+        trunkFreeMb: 64,
+        storageCount: 3,
+        storagePort: 23000,
+        storageHttpPort: 8888,
+        readableServerCount: 2,
+        writableServerCount: 2,
+        currentWriteServer: 1,
+        storePathCount: 1,
+        subdirCountPerPath: 256,
+        currentTrunkFileId: 12,
+      },
+    ]);
   });
 
   it('two legacy records (210 bytes) and two modern ones (226 bytes)', () => {
     const legacy = (name: string) => cat(str(name, 17), ...Array.from({ length: 11 }, (_, i) => i64(i + 1)));
     const stats = decodeGroupStats(cat(legacy('g1'), legacy('g2')));
-    expect(stats.map((s) => [s.group, s.storageHttpPort, s.currentTrunkFileId])).toEqual([['g1', 6, 11], ['g2', 6, 11]]);
+    expect(stats.map((s) => [s.group, s.storageHttpPort, s.currentTrunkFileId])).toEqual([
+      ['g1', 6, 11],
+      ['g2', 6, 11],
+    ]);
     const modern = (name: string) => cat(str(name, 17), ...Array.from({ length: 12 }, (_, i) => i64(i + 1)));
     const m = decodeGroupStats(cat(modern('a'), modern('b')));
-    expect(m.map((s) => [s.group, s.reservedMb, s.currentTrunkFileId, s.storageHttpPort])).toEqual([['a', 3, 12, undefined], ['b', 3, 12, undefined]]);
+    expect(m.map((s) => [s.group, s.reservedMb, s.currentTrunkFileId, s.storageHttpPort])).toEqual([
+      ['a', 3, 12, undefined],
+      ['b', 3, 12, undefined],
+    ]);
   });
 
   it('a 16-char group name followed by the NUL of group_name[17]', () => {
@@ -126,8 +231,12 @@ describe('group stat layouts', () => {
 /** Distinct counter values so a shifted field shows. */
 function counters(): StorageCounters {
   const c = {} as StorageCounters;
-  CONNECTION_FIELDS.forEach((name, i) => { c[name] = 101 + i; });
-  STAT_FIELDS.forEach((name, i) => { c[name] = 1_000_000 + i; });
+  CONNECTION_FIELDS.forEach((name, i) => {
+    c[name] = 101 + i;
+  });
+  STAT_FIELDS.forEach((name, i) => {
+    c[name] = 1_000_000 + i;
+  });
   return c;
 }
 
@@ -161,9 +270,21 @@ function storageStatBytes(spec: StatSpec, c: StorageCounters): Buffer {
 describe('storage stat layouts', () => {
   const c = counters();
   const common = {
-    status: 7, id: '100001', ip: '10.0.0.7', srcId: '100002', joinTime: 1600000000, upTime: 1600000100,
-    totalMb: 500000, freeMb: 400000, uploadPriority: 10, storePathCount: 2, subdirCountPerPath: 256,
-    currentWritePath: 1, storagePort: 23000, ifTrunkServer: true, counters: c,
+    status: 7,
+    id: '100001',
+    ip: '10.0.0.7',
+    srcId: '100002',
+    joinTime: 1600000000,
+    upTime: 1600000100,
+    totalMb: 500000,
+    freeMb: 400000,
+    uploadPriority: 10,
+    storePathCount: 2,
+    subdirCountPerPath: 256,
+    currentWritePath: 1,
+    storagePort: 23000,
+    ifTrunkServer: true,
+    counters: c,
   };
 
   it('stat_buff is 3 × int32 + 42 × int64 = 348 bytes', () => {
@@ -180,9 +301,14 @@ describe('storage stat layouts', () => {
   ] as Array<[string, StatSpec, number]>)('%s', (_what, spec, size) => {
     const body = storageStatBytes(spec, c);
     expect(body.length).toBe(size);
-    expect(decodeStorageStats(body)).toEqual([{
-      ...common, rwMode: spec.rwMode, version: '6.12.2', reservedMb: spec.reservedMb ?? 0,
-    }]);
+    expect(decodeStorageStats(body)).toEqual([
+      {
+        ...common,
+        rwMode: spec.rwMode,
+        version: '6.12.2',
+        reservedMb: spec.reservedMb ?? 0,
+      },
+    ]);
   });
 
   it.each([
@@ -192,9 +318,16 @@ describe('storage stat layouts', () => {
   ] as Array<[string, StatSpec, number, string]>)('legacy %s', (_what, spec, size, version) => {
     const body = storageStatBytes(spec, c);
     expect(body.length).toBe(size);
-    expect(decodeStorageStats(body)).toEqual([{
-      ...common, rwMode: 6, version, reservedMb: 0, domainName: 'storage7.example.com', storageHttpPort: 8888,
-    }]);
+    expect(decodeStorageStats(body)).toEqual([
+      {
+        ...common,
+        rwMode: 6,
+        version,
+        reservedMb: 0,
+        domainName: 'storage7.example.com',
+        storageHttpPort: 8888,
+      },
+    ]);
   });
 
   it('two 487-byte records', () => {
@@ -213,7 +346,9 @@ describe('round trips through the server-side encoders', () => {
   it('encodeStoreOneResponse → decodeStoreOneResponse, both IP widths, exact bytes', () => {
     const target = { group: 'group1', host: '127.0.0.1', port: 23100, storePathIndex: 0 };
     const v4 = encodeStoreOneResponse(target, IP_SIZE_V4);
-    expect(v4).toEqual(hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c | 00'));
+    expect(v4).toEqual(
+      hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c | 00'),
+    );
     expect(decodeStoreOneResponse(v4)).toEqual(target);
     const v6 = encodeStoreOneResponse({ ...target, host: V6, storePathIndex: 9 }, IP_SIZE_V6);
     expect(v6.length).toBe(70);
@@ -221,7 +356,14 @@ describe('round trips through the server-side encoders', () => {
   });
 
   it('encodeStoreAllResponse → decodeStoreAllResponse', () => {
-    const targets = { group: 'g', storages: [{ host: '1.2.3.4', port: 1 }, { host: '5.6.7.8', port: 65535 }], storePathIndex: 2 };
+    const targets = {
+      group: 'g',
+      storages: [
+        { host: '1.2.3.4', port: 1 },
+        { host: '5.6.7.8', port: 65535 },
+      ],
+      storePathIndex: 2,
+    };
     for (const size of [IP_SIZE_V4, IP_SIZE_V6] as const) {
       expect(decodeStoreAllResponse(encodeStoreAllResponse(targets, size))).toEqual(targets);
     }
@@ -229,8 +371,17 @@ describe('round trips through the server-side encoders', () => {
 
   it('encodeFetchResponse → decodeFetchResponse, 1 and 3 storages, both IP widths', () => {
     const one = { group: 'group1', storages: [{ host: '127.0.0.1', port: 23100 }] };
-    expect(encodeFetchResponse(one, IP_SIZE_V4)).toEqual(hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c'));
-    const three = { group: 'group1', storages: [{ host: 'a', port: 1 }, { host: V6, port: 2 }, { host: '10.1.1.1', port: 3 }] };
+    expect(encodeFetchResponse(one, IP_SIZE_V4)).toEqual(
+      hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c'),
+    );
+    const three = {
+      group: 'group1',
+      storages: [
+        { host: 'a', port: 1 },
+        { host: V6, port: 2 },
+        { host: '10.1.1.1', port: 3 },
+      ],
+    };
     for (const size of [IP_SIZE_V4, IP_SIZE_V6] as const) {
       expect(decodeFetchResponse(encodeFetchResponse(one, size))).toEqual(one);
     }
@@ -239,8 +390,19 @@ describe('round trips through the server-side encoders', () => {
 
   it('encodeGroupStat → decodeGroupStats', () => {
     const stat: GroupStat = {
-      group: 'abcdefghijklmnop', totalMb: 2 ** 40, freeMb: 12345, reservedMb: 99, trunkFreeMb: 0, storageCount: 3, storagePort: 23000,
-      readableServerCount: 3, writableServerCount: 2, currentWriteServer: 1, storePathCount: 4, subdirCountPerPath: 256, currentTrunkFileId: -1,
+      group: 'abcdefghijklmnop',
+      totalMb: 2 ** 40,
+      freeMb: 12345,
+      reservedMb: 99,
+      trunkFreeMb: 0,
+      storageCount: 3,
+      storagePort: 23000,
+      readableServerCount: 3,
+      writableServerCount: 2,
+      currentWriteServer: 1,
+      storePathCount: 4,
+      subdirCountPerPath: 256,
+      currentTrunkFileId: -1,
     };
     const bytes = encodeGroupStat(stat);
     expect(bytes.length).toBe(113);
@@ -250,9 +412,24 @@ describe('round trips through the server-side encoders', () => {
 
   it('encodeStorageStat → decodeStorageStats (487 and 517 bytes)', () => {
     const stat: StorageStat = {
-      status: 7, rwMode: 6, id: '127.0.0.1', ip: '127.0.0.1', srcId: '', version: '6.16.1', joinTime: 1795249782,
-      upTime: 1795249798, totalMb: 258019, freeMb: 81278, reservedMb: 2580, uploadPriority: 10, storePathCount: 1,
-      subdirCountPerPath: 256, currentWritePath: 0, storagePort: 23100, ifTrunkServer: false, counters: counters(),
+      status: 7,
+      rwMode: 6,
+      id: '127.0.0.1',
+      ip: '127.0.0.1',
+      srcId: '',
+      version: '6.16.1',
+      joinTime: 1795249782,
+      upTime: 1795249798,
+      totalMb: 258019,
+      freeMb: 81278,
+      reservedMb: 2580,
+      uploadPriority: 10,
+      storePathCount: 1,
+      subdirCountPerPath: 256,
+      currentWritePath: 0,
+      storagePort: 23100,
+      ifTrunkServer: false,
+      counters: counters(),
     };
     const v4 = encodeStorageStat(stat);
     expect(v4.length).toBe(487);
@@ -268,7 +445,9 @@ describe('round trips through the server-side encoders', () => {
   it('encodeFileInfoResponse → decodeFileInfoResponse, both IP widths', () => {
     const info = { fileSize: 26, createTimestamp: 0x6b015775, crc32: 0xf82e7936, sourceIp: '127.0.0.1' };
     // identical to what the real 6.16.1 storage sent (storage-22-query-file-info.json)
-    expect(encodeFileInfoResponse(info)).toEqual(hex('000000000000001a | 000000006b015775 | fffffffff82e7936 | 3132372e302e302e3100000000000000'));
+    expect(encodeFileInfoResponse(info)).toEqual(
+      hex('000000000000001a | 000000006b015775 | fffffffff82e7936 | 3132372e302e302e3100000000000000'),
+    );
     expect(decodeFileInfoResponse(encodeFileInfoResponse(info))).toEqual(info);
     const v6 = encodeFileInfoResponse({ ...info, sourceIp: V6, crc32: 0x7fffffff }, IP_SIZE_V6);
     expect(v6.length).toBe(70);
@@ -299,7 +478,11 @@ describe('round trips through the server-side encoders', () => {
   });
 
   it('encodeSetMetadataRequest → decodeSetMetadataRequest', () => {
-    const req = { group: 'group1', filename: 'M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin', metadata: packMetadata({ k: 'v' }) };
+    const req = {
+      group: 'group1',
+      filename: 'M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin',
+      metadata: packMetadata({ k: 'v' }),
+    };
     for (const mode of ['overwrite', 'merge'] as const) {
       expect(decodeSetMetadataRequest(encodeSetMetadataRequest({ ...req, mode }))).toEqual({ ...req, mode });
     }

@@ -7,11 +7,32 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, decodeFileId } from 'fastdfs-protocol';
 import {
-  Cmd, FILE_INFO_FLAG_KEEP_SILENCE, FILE_INFO_FLAG_NO_CRC32, HEADER_SIZE, META_MERGE, META_OVERWRITE,
-  decodeAppenderFixed, decodeDownloadRequest, decodeGroupFile, decodeHeader, decodeListStorageRequest,
-  decodeSetMetadataRequest, decodeSlaveFixed, decodeUploadHead, encodeAppendHead, encodeDownloadRequest,
-  encodeGroup, encodeGroupFile, encodeHeader, encodeListStorageRequest, encodeModifyHead, encodeSetMetadataRequest,
-  encodeSlaveHead, encodeTruncateRequest, encodeUploadHead, packMetadata,
+  Cmd,
+  FILE_INFO_FLAG_KEEP_SILENCE,
+  FILE_INFO_FLAG_NO_CRC32,
+  HEADER_SIZE,
+  META_MERGE,
+  META_OVERWRITE,
+  decodeAppenderFixed,
+  decodeDownloadRequest,
+  decodeGroupFile,
+  decodeHeader,
+  decodeListStorageRequest,
+  decodeSetMetadataRequest,
+  decodeSlaveFixed,
+  decodeUploadHead,
+  encodeAppendHead,
+  encodeDownloadRequest,
+  encodeGroup,
+  encodeGroupFile,
+  encodeHeader,
+  encodeListStorageRequest,
+  encodeModifyHead,
+  encodeSetMetadataRequest,
+  encodeSlaveHead,
+  encodeTruncateRequest,
+  encodeUploadHead,
+  packMetadata,
 } from 'fastdfs-protocol';
 import { hex, real } from '../../helpers/golden.js';
 
@@ -24,13 +45,31 @@ const FILENAME = 'M00/00/00/fwAAAWsBU6WAETeuAAAwOcDhnzA254.bin';
 describe('command codes (tracker/tracker_proto.h 19-107)', () => {
   it('has the FastDFS numbers', () => {
     expect(Cmd).toEqual({
-      RESP: 100, QUIT: 82, ACTIVE_TEST: 111,
-      SERVER_LIST_ONE_GROUP: 90, SERVER_LIST_ALL_GROUPS: 91, SERVER_LIST_STORAGE: 92,
-      QUERY_STORE_WITHOUT_GROUP_ONE: 101, QUERY_FETCH_ONE: 102, QUERY_UPDATE: 103, QUERY_STORE_WITH_GROUP_ONE: 104,
-      QUERY_FETCH_ALL: 105, QUERY_STORE_WITHOUT_GROUP_ALL: 106, QUERY_STORE_WITH_GROUP_ALL: 107,
-      UPLOAD_FILE: 11, DELETE_FILE: 12, SET_METADATA: 13, DOWNLOAD_FILE: 14, GET_METADATA: 15,
-      UPLOAD_SLAVE_FILE: 21, QUERY_FILE_INFO: 22, UPLOAD_APPENDER_FILE: 23, APPEND_FILE: 24,
-      MODIFY_FILE: 34, TRUNCATE_FILE: 36, REGENERATE_APPENDER_FILENAME: 38,
+      RESP: 100,
+      QUIT: 82,
+      ACTIVE_TEST: 111,
+      SERVER_LIST_ONE_GROUP: 90,
+      SERVER_LIST_ALL_GROUPS: 91,
+      SERVER_LIST_STORAGE: 92,
+      QUERY_STORE_WITHOUT_GROUP_ONE: 101,
+      QUERY_FETCH_ONE: 102,
+      QUERY_UPDATE: 103,
+      QUERY_STORE_WITH_GROUP_ONE: 104,
+      QUERY_FETCH_ALL: 105,
+      QUERY_STORE_WITHOUT_GROUP_ALL: 106,
+      QUERY_STORE_WITH_GROUP_ALL: 107,
+      UPLOAD_FILE: 11,
+      DELETE_FILE: 12,
+      SET_METADATA: 13,
+      DOWNLOAD_FILE: 14,
+      GET_METADATA: 15,
+      UPLOAD_SLAVE_FILE: 21,
+      QUERY_FILE_INFO: 22,
+      UPLOAD_APPENDER_FILE: 23,
+      APPEND_FILE: 24,
+      MODIFY_FILE: 34,
+      TRUNCATE_FILE: 36,
+      REGENERATE_APPENDER_FILENAME: 38,
     });
     expect(HEADER_SIZE).toBe(10);
     expect([META_OVERWRITE, META_MERGE]).toEqual([0x4f, 0x4d]);
@@ -95,7 +134,9 @@ describe('tracker requests', () => {
   });
 
   it('92: a storage id is cut to 15 bytes (the tracker needs body < 16 + 16)', () => {
-    expect(encodeListStorageRequest('group1', '0123456789abcdefXYZ')).toEqual(hex(`${G1} | 303132333435363738396162636465`));
+    expect(encodeListStorageRequest('group1', '0123456789abcdefXYZ')).toEqual(
+      hex(`${G1} | 303132333435363738396162636465`),
+    );
   });
 });
 
@@ -107,17 +148,29 @@ describe('storage requests', () => {
   });
 
   it('11 upload head: store path -1 is 0xFF; empty ext is six NULs; a 6-char ext has no NUL', () => {
-    expect(encodeUploadHead({ storePathIndex: -1, fileSize: 0, ext: '' })).toEqual(hex('ff | 0000000000000000 | 000000000000'));
-    expect(encodeUploadHead({ storePathIndex: 255, fileSize: 1, ext: 'jpeg12' })).toEqual(hex('ff | 0000000000000001 | 6a7065673132'));
-    expect(encodeUploadHead({ storePathIndex: 3, fileSize: 2 ** 32, ext: 'tar.gz' }))
-      .toEqual(hex('03 | 0000000100000000 | 7461722e677a'));
+    expect(encodeUploadHead({ storePathIndex: -1, fileSize: 0, ext: '' })).toEqual(
+      hex('ff | 0000000000000000 | 000000000000'),
+    );
+    expect(encodeUploadHead({ storePathIndex: 255, fileSize: 1, ext: 'jpeg12' })).toEqual(
+      hex('ff | 0000000000000001 | 6a7065673132'),
+    );
+    expect(encodeUploadHead({ storePathIndex: 3, fileSize: 2 ** 32, ext: 'tar.gz' })).toEqual(
+      hex('03 | 0000000100000000 | 7461722e677a'),
+    );
   });
 
   it('21 slave head: master_len, file_size, prefix[16], ext[6], master filename', () => {
-    const golden = hex(`000000000000002c | 0000000000000400 | 5f736d616c6c 00000000000000000000 | 6a7067 000000 | ${FN}`);
+    const golden = hex(
+      `000000000000002c | 0000000000000400 | 5f736d616c6c 00000000000000000000 | 6a7067 000000 | ${FN}`,
+    );
     const head = { masterFilename: FILENAME, fileSize: 1024, prefix: '_small', ext: 'jpg' };
     expect(encodeSlaveHead(head)).toEqual(golden);
-    expect(decodeSlaveFixed(golden)).toEqual({ masterFilenameLength: 44, fileSize: 1024, prefix: '_small', ext: 'jpg' });
+    expect(decodeSlaveFixed(golden)).toEqual({
+      masterFilenameLength: 44,
+      fileSize: 1024,
+      prefix: '_small',
+      ext: 'jpg',
+    });
   });
 
   it('24 append head: filename_len, file_size, filename (no group)', () => {
@@ -133,8 +186,12 @@ describe('storage requests', () => {
   });
 
   it('36 truncate: filename_len, truncated_size, filename', () => {
-    expect(encodeTruncateRequest({ filename: FILENAME, truncatedSize: 0 })).toEqual(hex(`000000000000002c | 0000000000000000 | ${FN}`));
-    expect(encodeTruncateRequest({ filename: FILENAME, truncatedSize: 25 })).toEqual(hex(`000000000000002c | 0000000000000019 | ${FN}`));
+    expect(encodeTruncateRequest({ filename: FILENAME, truncatedSize: 0 })).toEqual(
+      hex(`000000000000002c | 0000000000000000 | ${FN}`),
+    );
+    expect(encodeTruncateRequest({ filename: FILENAME, truncatedSize: 25 })).toEqual(
+      hex(`000000000000002c | 0000000000000019 | ${FN}`),
+    );
   });
 
   it('14 download: offset, bytes, group[16], filename', () => {
@@ -142,8 +199,9 @@ describe('storage requests', () => {
     const req = { offset: 8, length: 6, group: 'group1', filename: FILENAME };
     expect(encodeDownloadRequest(req)).toEqual(golden);
     expect(decodeDownloadRequest(golden)).toEqual(req);
-    expect(encodeDownloadRequest({ offset: 0, length: 0, group: 'group1', filename: FILENAME }))
-      .toEqual(hex(`0000000000000000 | 0000000000000000 | ${G1} | ${FN}`));
+    expect(encodeDownloadRequest({ offset: 0, length: 0, group: 'group1', filename: FILENAME })).toEqual(
+      hex(`0000000000000000 | 0000000000000000 | ${G1} | ${FN}`),
+    );
   });
 
   it('13 set metadata: filename_len, meta_size, flag, group[16], filename, metadata', () => {
@@ -161,12 +219,21 @@ describe('storage requests', () => {
 
   it('13 set metadata with no metadata (overwrite = delete the metadata file)', () => {
     const golden = hex(`000000000000002c | 0000000000000000 | 4f | ${G1} | ${FN}`);
-    expect(encodeSetMetadataRequest({ group: 'group1', filename: FILENAME, mode: 'overwrite', metadata: Buffer.alloc(0) })).toEqual(golden);
-    expect(decodeSetMetadataRequest(golden)).toEqual({ group: 'group1', filename: FILENAME, mode: 'overwrite', metadata: Buffer.alloc(0) });
+    expect(
+      encodeSetMetadataRequest({ group: 'group1', filename: FILENAME, mode: 'overwrite', metadata: Buffer.alloc(0) }),
+    ).toEqual(golden);
+    expect(decodeSetMetadataRequest(golden)).toEqual({
+      group: 'group1',
+      filename: FILENAME,
+      mode: 'overwrite',
+      metadata: Buffer.alloc(0),
+    });
   });
 
   it('13: an unknown op flag decodes to mode undefined (the server answers EINVAL)', () => {
-    expect(decodeSetMetadataRequest(hex(`000000000000002c | 0000000000000000 | 58 | ${G1} | ${FN}`)).mode).toBeUndefined();
+    expect(
+      decodeSetMetadataRequest(hex(`000000000000002c | 0000000000000000 | 58 | ${G1} | ${FN}`)).mode,
+    ).toBeUndefined();
   });
 });
 
@@ -195,11 +262,20 @@ describe('the encoders reproduce the requests a real FastDFS 6.16.1 accepted', (
     expect(encodeHeader(x.reqBody.length, x.cmd)).toEqual(x.reqHeader);
   });
 
-  it.each(['tracker-102-query-fetch-one', 'tracker-103-query-update', 'tracker-105-query-fetch-all', 'storage-15-get-metadata',
-    'storage-22-query-file-info', 'storage-12-delete', 'storage-12-delete-missing', 'storage-14-download-empty'])('%s', (name) => {
+  it.each([
+    'tracker-102-query-fetch-one',
+    'tracker-103-query-update',
+    'tracker-105-query-fetch-all',
+    'storage-15-get-metadata',
+    'storage-22-query-file-info',
+    'storage-12-delete',
+    'storage-12-delete-missing',
+    'storage-14-download-empty',
+  ])('%s', (name) => {
     const x = real(name);
     const file = fileIdOf(x.context);
-    const body = x.cmd === Cmd.DOWNLOAD_FILE ? encodeDownloadRequest({ offset: 0, length: 0, ...file }) : encodeGroupFile(file);
+    const body =
+      x.cmd === Cmd.DOWNLOAD_FILE ? encodeDownloadRequest({ offset: 0, length: 0, ...file }) : encodeGroupFile(file);
     expect(body).toEqual(x.reqBody);
     expect(encodeHeader(body.length, x.cmd)).toEqual(x.reqHeader);
   });
@@ -208,7 +284,10 @@ describe('the encoders reproduce the requests a real FastDFS 6.16.1 accepted', (
     const x = real('storage-11-upload');
     const content = Buffer.from(x.context.content as string, 'hex');
     expect(content.toString()).toBe('FastDFS golden fixture #8\n');
-    const body = Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: content.length, ext: 'txt' }), content]);
+    const body = Buffer.concat([
+      encodeUploadHead({ storePathIndex: 0, fileSize: content.length, ext: 'txt' }),
+      content,
+    ]);
     expect(body).toEqual(x.reqBody);
     expect(decodeUploadHead(x.reqBody)).toEqual({ storePathIndex: 0, fileSize: 26, ext: 'txt' });
     expect(x.reqHeader).toEqual(hex('0000000000000029 0b 00'));
@@ -223,7 +302,9 @@ describe('the encoders reproduce the requests a real FastDFS 6.16.1 accepted', (
   it('23 upload appender: same layout as 11', () => {
     const x = real('storage-23-upload-appender');
     const content = Buffer.from(x.context.content as string, 'hex');
-    expect(Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: content.length, ext: 'txt' }), content])).toEqual(x.reqBody);
+    expect(
+      Buffer.concat([encodeUploadHead({ storePathIndex: 0, fileSize: content.length, ext: 'txt' }), content]),
+    ).toEqual(x.reqBody);
     expect(x.reqHeader[8]).toBe(23);
   });
 
@@ -231,17 +312,29 @@ describe('the encoders reproduce the requests a real FastDFS 6.16.1 accepted', (
     const x = real('storage-21-upload-slave');
     const content = Buffer.from(x.context.content as string, 'hex');
     const master = fileIdOf(x.context, 'masterFileId').filename;
-    const body = Buffer.concat([encodeSlaveHead({ masterFilename: master, fileSize: content.length, prefix: '_small', ext: 'txt' }), content]);
+    const body = Buffer.concat([
+      encodeSlaveHead({ masterFilename: master, fileSize: content.length, prefix: '_small', ext: 'txt' }),
+      content,
+    ]);
     expect(body).toEqual(x.reqBody);
-    expect(decodeSlaveFixed(x.reqBody)).toEqual({ masterFilenameLength: 44, fileSize: 12, prefix: '_small', ext: 'txt' });
+    expect(decodeSlaveFixed(x.reqBody)).toEqual({
+      masterFilenameLength: 44,
+      fileSize: 12,
+      prefix: '_small',
+      ext: 'txt',
+    });
   });
 
   it('24 append / 34 modify / 36 truncate / 38 regenerate on the appender file', () => {
     const appender = decodeGroupFile(real('storage-23-upload-appender').resBody).filename;
     const append = real('storage-24-append');
-    expect(Buffer.concat([encodeAppendHead({ filename: appender, fileSize: 9 }), Buffer.from('part two\n')])).toEqual(append.reqBody);
+    expect(Buffer.concat([encodeAppendHead({ filename: appender, fileSize: 9 }), Buffer.from('part two\n')])).toEqual(
+      append.reqBody,
+    );
     const modify = real('storage-34-modify');
-    expect(Buffer.concat([encodeModifyHead({ filename: appender, offset: 0, fileSize: 8 }), Buffer.from('APPENDER')])).toEqual(modify.reqBody);
+    expect(
+      Buffer.concat([encodeModifyHead({ filename: appender, offset: 0, fileSize: 8 }), Buffer.from('APPENDER')]),
+    ).toEqual(modify.reqBody);
     expect(decodeAppenderFixed(modify.reqBody, 2)).toEqual({ filenameLength: 44, numbers: [0, 8] });
     const truncate = real('storage-36-truncate');
     expect(encodeTruncateRequest({ filename: appender, truncatedSize: 25 })).toEqual(truncate.reqBody);
@@ -260,8 +353,13 @@ describe('the encoders reproduce the requests a real FastDFS 6.16.1 accepted', (
   it('13 set metadata, overwrite and merge', () => {
     const o = real('storage-13-set-metadata-overwrite');
     const file = fileIdOf(o.context);
-    expect(encodeSetMetadataRequest({ ...file, mode: 'overwrite', metadata: packMetadata({ width: '1024', height: '768', author: 'golden' }) }))
-      .toEqual(o.reqBody);
+    expect(
+      encodeSetMetadataRequest({
+        ...file,
+        mode: 'overwrite',
+        metadata: packMetadata({ width: '1024', height: '768', author: 'golden' }),
+      }),
+    ).toEqual(o.reqBody);
     const m = real('storage-13-set-metadata-merge');
     const decoded = decodeSetMetadataRequest(m.reqBody);
     expect(decoded).toEqual({ ...file, mode: 'merge', metadata: packMetadata({ height: '600', camera: 'x100' }) });

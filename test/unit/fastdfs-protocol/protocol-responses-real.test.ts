@@ -6,21 +6,54 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, StatusError, buildSlaveFilename, decodeFileId } from 'fastdfs-protocol';
 import {
-  Cmd, StorageStatus, decodeFetchResponse, decodeFileInfoResponse, decodeGroupFile, decodeGroupStats, decodeHeader,
-  decodeStorageStats, decodeStoreAllResponse, decodeStoreOneResponse, unpackMetadata,
+  Cmd,
+  StorageStatus,
+  decodeFetchResponse,
+  decodeFileInfoResponse,
+  decodeGroupFile,
+  decodeGroupStats,
+  decodeHeader,
+  decodeStorageStats,
+  decodeStoreAllResponse,
+  decodeStoreOneResponse,
+  unpackMetadata,
 } from 'fastdfs-protocol';
 import { hex, real, type RealExchange } from '../../helpers/golden.js';
 
 const ALL = [
-  'tracker-111-active-test', 'storage-111-active-test', 'tracker-101-query-store-one', 'tracker-104-query-store-group1',
-  'tracker-104-query-store-nosuch-group', 'tracker-106-query-store-all', 'tracker-107-query-store-all-group1',
-  'tracker-102-query-fetch-one', 'tracker-103-query-update', 'tracker-105-query-fetch-all', 'tracker-90-list-one-group',
-  'tracker-91-list-all-groups', 'tracker-92-list-storage-group', 'tracker-92-list-storage-by-id',
-  'tracker-92-list-storage-unknown-id', 'storage-11-upload', 'storage-11-upload-empty', 'storage-23-upload-appender',
-  'storage-24-append', 'storage-34-modify', 'storage-36-truncate', 'storage-38-regenerate', 'storage-21-upload-slave',
-  'storage-13-set-metadata-overwrite', 'storage-13-set-metadata-merge', 'storage-15-get-metadata',
-  'storage-15-get-metadata-none', 'storage-22-query-file-info', 'storage-22-query-file-info-appender',
-  'storage-22-query-file-info-slave', 'storage-14-download-range', 'storage-14-download-empty', 'storage-12-delete',
+  'tracker-111-active-test',
+  'storage-111-active-test',
+  'tracker-101-query-store-one',
+  'tracker-104-query-store-group1',
+  'tracker-104-query-store-nosuch-group',
+  'tracker-106-query-store-all',
+  'tracker-107-query-store-all-group1',
+  'tracker-102-query-fetch-one',
+  'tracker-103-query-update',
+  'tracker-105-query-fetch-all',
+  'tracker-90-list-one-group',
+  'tracker-91-list-all-groups',
+  'tracker-92-list-storage-group',
+  'tracker-92-list-storage-by-id',
+  'tracker-92-list-storage-unknown-id',
+  'storage-11-upload',
+  'storage-11-upload-empty',
+  'storage-23-upload-appender',
+  'storage-24-append',
+  'storage-34-modify',
+  'storage-36-truncate',
+  'storage-38-regenerate',
+  'storage-21-upload-slave',
+  'storage-13-set-metadata-overwrite',
+  'storage-13-set-metadata-merge',
+  'storage-15-get-metadata',
+  'storage-15-get-metadata-none',
+  'storage-22-query-file-info',
+  'storage-22-query-file-info-appender',
+  'storage-22-query-file-info-slave',
+  'storage-14-download-range',
+  'storage-14-download-empty',
+  'storage-12-delete',
   'storage-12-delete-missing',
 ];
 
@@ -61,7 +94,9 @@ describe('tracker responses', () => {
 
   it.each(['tracker-101-query-store-one', 'tracker-104-query-store-group1'])('%s: 40-byte store target', (name) => {
     const body = ok(real(name));
-    expect(body).toEqual(hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c | 00'));
+    expect(body).toEqual(
+      hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c | 00'),
+    );
     expect(decodeStoreOneResponse(body)).toEqual({ group: 'group1', ...STORAGE, storePathIndex: 0 });
   });
 
@@ -71,76 +106,89 @@ describe('tracker responses', () => {
     expect(err.code).toBe(ErrorCode.NOT_FOUND);
   });
 
-  it.each(['tracker-106-query-store-all', 'tracker-107-query-store-all-group1'])('%s: one storage → 16 + 23 + 1 bytes', (name) => {
-    const body = ok(real(name));
-    expect(body.length).toBe(40);
-    expect(decodeStoreAllResponse(body)).toEqual({ group: 'group1', storages: [STORAGE], storePathIndex: 0 });
-  });
+  it.each(['tracker-106-query-store-all', 'tracker-107-query-store-all-group1'])(
+    '%s: one storage → 16 + 23 + 1 bytes',
+    (name) => {
+      const body = ok(real(name));
+      expect(body.length).toBe(40);
+      expect(decodeStoreAllResponse(body)).toEqual({ group: 'group1', storages: [STORAGE], storePathIndex: 0 });
+    },
+  );
 
-  it.each(['tracker-102-query-fetch-one', 'tracker-103-query-update', 'tracker-105-query-fetch-all'])('%s: 39 bytes', (name) => {
-    const body = ok(real(name));
-    expect(body).toEqual(hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c'));
-    expect(decodeFetchResponse(body)).toEqual({ group: 'group1', storages: [STORAGE] });
-  });
+  it.each(['tracker-102-query-fetch-one', 'tracker-103-query-update', 'tracker-105-query-fetch-all'])(
+    '%s: 39 bytes',
+    (name) => {
+      const body = ok(real(name));
+      expect(body).toEqual(
+        hex('67726f7570310000 0000000000000000 | 3132372e302e302e31 000000000000 | 0000000000005a3c'),
+      );
+      expect(decodeFetchResponse(body)).toEqual({ group: 'group1', storages: [STORAGE] });
+    },
+  );
 
   it.each(['tracker-90-list-one-group', 'tracker-91-list-all-groups'])('%s: one 113-byte TrackerGroupStat', (name) => {
     const body = ok(real(name));
     expect(body.length).toBe(113);
-    expect(decodeGroupStats(body)).toEqual([{
-      group: 'group1',
-      totalMb: 258019, // 0x3efe3 at offset 17
-      freeMb: 81278, // 0x13d7e at 25
-      reservedMb: 2580, // 0xa14 at 33 (reserved_storage_space = 1%)
-      trunkFreeMb: 0,
-      storageCount: 1,
-      storagePort: 23100,
-      readableServerCount: 1,
-      writableServerCount: 1,
-      currentWriteServer: 0,
-      storePathCount: 1, // storage.conf store_path_count = 1
-      subdirCountPerPath: 256, // subdir_count_per_path = 256
-      currentTrunkFileId: -1, // use_trunk_file = false: ffffffffffffffff
-    }]);
+    expect(decodeGroupStats(body)).toEqual([
+      {
+        group: 'group1',
+        totalMb: 258019, // 0x3efe3 at offset 17
+        freeMb: 81278, // 0x13d7e at 25
+        reservedMb: 2580, // 0xa14 at 33 (reserved_storage_space = 1%)
+        trunkFreeMb: 0,
+        storageCount: 1,
+        storagePort: 23100,
+        readableServerCount: 1,
+        writableServerCount: 1,
+        currentWriteServer: 0,
+        storePathCount: 1, // storage.conf store_path_count = 1
+        subdirCountPerPath: 256, // subdir_count_per_path = 256
+        currentTrunkFileId: -1, // use_trunk_file = false: ffffffffffffffff
+      },
+    ]);
     expect(body.subarray(105)).toEqual(hex('ffffffffffffffff'));
   });
 
-  it.each(['tracker-92-list-storage-group', 'tracker-92-list-storage-by-id'])('%s: one 487-byte TrackerStorageStatIPv4', (name) => {
-    const body = ok(real(name));
-    expect(body.length).toBe(487);
-    const [stat, ...rest] = decodeStorageStats(body);
-    expect(rest).toEqual([]);
-    expect(stat).toMatchObject({
-      status: StorageStatus.ACTIVE,
-      rwMode: 6,
-      id: '127.0.0.1',
-      ip: '127.0.0.1',
-      srcId: '',
-      version: '6.16.1',
-      totalMb: 258019,
-      freeMb: 81278,
-      reservedMb: 2580,
-      uploadPriority: 10,
-      storePathCount: 1,
-      subdirCountPerPath: 256,
-      currentWritePath: 0,
-      storagePort: 23100,
-      ifTrunkServer: false,
-    });
-    expect(stat?.domainName).toBeUndefined();
-    expect(stat?.storageHttpPort).toBeUndefined();
-    // Offsets from the notes (§3.5), read independently of the decoder.
-    expect(body[0]).toBe(7);
-    expect(body[1]).toBe(6);
-    expect(stat?.joinTime).toBe(Number(body.readBigInt64BE(58)));
-    expect(stat?.upTime).toBe(Number(body.readBigInt64BE(66)));
-    expect(stat?.joinTime).toBeGreaterThan(1_700_000_000);
-    expect(stat?.counters.connectionAllocCount).toBe(body.readInt32BE(138));
-    expect(stat?.counters.connectionMaxCount).toBe(body.readInt32BE(146));
-    expect(stat?.counters.totalUploadCount).toBe(Number(body.readBigInt64BE(150)));
-    expect(stat?.counters.lastHeartBeatTime).toBe(Number(body.readBigInt64BE(150 + 41 * 8)));
-    expect(stat?.counters.lastHeartBeatTime).toBeGreaterThanOrEqual(stat?.upTime ?? Infinity);
-    expect(body[486]).toBe(0);
-  });
+  it.each(['tracker-92-list-storage-group', 'tracker-92-list-storage-by-id'])(
+    '%s: one 487-byte TrackerStorageStatIPv4',
+    (name) => {
+      const body = ok(real(name));
+      expect(body.length).toBe(487);
+      const [stat, ...rest] = decodeStorageStats(body);
+      expect(rest).toEqual([]);
+      expect(stat).toMatchObject({
+        status: StorageStatus.ACTIVE,
+        rwMode: 6,
+        id: '127.0.0.1',
+        ip: '127.0.0.1',
+        srcId: '',
+        version: '6.16.1',
+        totalMb: 258019,
+        freeMb: 81278,
+        reservedMb: 2580,
+        uploadPriority: 10,
+        storePathCount: 1,
+        subdirCountPerPath: 256,
+        currentWritePath: 0,
+        storagePort: 23100,
+        ifTrunkServer: false,
+      });
+      expect(stat?.domainName).toBeUndefined();
+      expect(stat?.storageHttpPort).toBeUndefined();
+      // Offsets from the notes (§3.5), read independently of the decoder.
+      expect(body[0]).toBe(7);
+      expect(body[1]).toBe(6);
+      expect(stat?.joinTime).toBe(Number(body.readBigInt64BE(58)));
+      expect(stat?.upTime).toBe(Number(body.readBigInt64BE(66)));
+      expect(stat?.joinTime).toBeGreaterThan(1_700_000_000);
+      expect(stat?.counters.connectionAllocCount).toBe(body.readInt32BE(138));
+      expect(stat?.counters.connectionMaxCount).toBe(body.readInt32BE(146));
+      expect(stat?.counters.totalUploadCount).toBe(Number(body.readBigInt64BE(150)));
+      expect(stat?.counters.lastHeartBeatTime).toBe(Number(body.readBigInt64BE(150 + 41 * 8)));
+      expect(stat?.counters.lastHeartBeatTime).toBeGreaterThanOrEqual(stat?.upTime ?? Infinity);
+      expect(body[486]).toBe(0);
+    },
+  );
 
   it('92 with an unknown storage id: status 2', () => {
     const err = failed(real('tracker-92-list-storage-unknown-id'));
@@ -156,8 +204,17 @@ describe('storage responses', () => {
     expect(uploaded).toEqual({ group: 'group1', filename: 'M00/00/00/fwAAAWsBV3WASeS4AAAAGvgueTY328.txt' });
     const info = decodeFileId(`${uploaded.group}/${uploaded.filename}`);
     expect(info).toMatchObject({
-      type: 'normal', trunk: false, sourceId: 0, sourceIp: '127.0.0.1', createTimestamp: CAPTURE_TS,
-      fileSize: 26, crc32: 0xf82e7936, ext: 'txt', storePathIndex: 0, subdirHigh: 0, subdirLow: 0,
+      type: 'normal',
+      trunk: false,
+      sourceId: 0,
+      sourceIp: '127.0.0.1',
+      createTimestamp: CAPTURE_TS,
+      fileSize: 26,
+      crc32: 0xf82e7936,
+      ext: 'txt',
+      storePathIndex: 0,
+      subdirHigh: 0,
+      subdirLow: 0,
     });
     // the crc32 in the name is zlib's CRC-32 of the content
     expect(info.crc32).toBe(upload.context.crc32);
@@ -166,7 +223,12 @@ describe('storage responses', () => {
 
   it('11 upload of a 0-byte file succeeds with size 0 in the name', () => {
     const f = decodeGroupFile(ok(real('storage-11-upload-empty')));
-    expect(decodeFileId(`${f.group}/${f.filename}`)).toMatchObject({ type: 'normal', fileSize: 0, crc32: 0, ext: 'dat' });
+    expect(decodeFileId(`${f.group}/${f.filename}`)).toMatchObject({
+      type: 'normal',
+      fileSize: 0,
+      crc32: 0,
+      ext: 'dat',
+    });
   });
 
   it('14 download of a 0-byte file: status 22 → FDFS_ERR_INVALID_REQUEST', () => {
@@ -197,21 +259,38 @@ describe('storage responses', () => {
 
   it('22 query file info, normal file: 40 bytes, crc32 sign-extended on the wire', () => {
     const body = ok(real('storage-22-query-file-info'));
-    expect(body).toEqual(hex('000000000000001a | 000000006b015775 | fffffffff82e7936 | 3132372e302e302e3100000000000000'));
-    expect(decodeFileInfoResponse(body)).toEqual({ fileSize: 26, createTimestamp: CAPTURE_TS, crc32: 0xf82e7936, sourceIp: '127.0.0.1' });
+    expect(body).toEqual(
+      hex('000000000000001a | 000000006b015775 | fffffffff82e7936 | 3132372e302e302e3100000000000000'),
+    );
+    expect(decodeFileInfoResponse(body)).toEqual({
+      fileSize: 26,
+      createTimestamp: CAPTURE_TS,
+      crc32: 0xf82e7936,
+      sourceIp: '127.0.0.1',
+    });
   });
 
   it('22 query file info, appender file: the storage computes the crc32 of the current content', () => {
     const x = real('storage-22-query-file-info-appender');
     const content = Buffer.from(x.context.content as string, 'hex');
     expect(content.toString()).toBe('APPENDER part one #0\npart');
-    expect(decodeFileInfoResponse(ok(x))).toEqual({ fileSize: 25, createTimestamp: CAPTURE_TS, crc32: 0xcdcb2151, sourceIp: '127.0.0.1' });
+    expect(decodeFileInfoResponse(ok(x))).toEqual({
+      fileSize: 25,
+      createTimestamp: CAPTURE_TS,
+      crc32: 0xcdcb2151,
+      sourceIp: '127.0.0.1',
+    });
     expect(x.context.crc32).toBe(0xcdcb2151);
   });
 
   it('22 query file info, slave file', () => {
     const x = real('storage-22-query-file-info-slave');
-    expect(decodeFileInfoResponse(ok(x))).toEqual({ fileSize: 12, createTimestamp: CAPTURE_TS, crc32: 0x8507c899, sourceIp: '127.0.0.1' });
+    expect(decodeFileInfoResponse(ok(x))).toEqual({
+      fileSize: 12,
+      createTimestamp: CAPTURE_TS,
+      crc32: 0x8507c899,
+      sourceIp: '127.0.0.1',
+    });
     expect(x.context.crc32).toBe(0x8507c899);
   });
 
@@ -219,20 +298,33 @@ describe('storage responses', () => {
     const f = decodeGroupFile(ok(real('storage-23-upload-appender')));
     expect(f).toEqual({ group: 'group1', filename: 'M00/00/00/fwAAAWsBV3WERD9yAAAAALdQmz8977.txt' });
     expect(decodeFileId(`${f.group}/${f.filename}`)).toMatchObject({
-      type: 'appender', trunk: false, sourceIp: '127.0.0.1', createTimestamp: CAPTURE_TS, fileSize: -1, crc32: 0, ext: 'txt',
+      type: 'appender',
+      trunk: false,
+      sourceIp: '127.0.0.1',
+      createTimestamp: CAPTURE_TS,
+      fileSize: -1,
+      crc32: 0,
+      ext: 'txt',
     });
   });
 
-  it.each(['storage-24-append', 'storage-34-modify', 'storage-36-truncate', 'storage-12-delete'])('%s: empty body, status 0', (name) => {
-    expect(ok(real(name)).length).toBe(0);
-  });
+  it.each(['storage-24-append', 'storage-34-modify', 'storage-36-truncate', 'storage-12-delete'])(
+    '%s: empty body, status 0',
+    (name) => {
+      expect(ok(real(name)).length).toBe(0);
+    },
+  );
 
   it('38 regenerate: a normal name carrying the appender content size and crc32', () => {
     const x = real('storage-38-regenerate');
     const f = decodeGroupFile(ok(x));
     expect(f).toEqual({ group: 'group1', filename: 'M00/00/00/fwAAAWsBV3WAe9vQAAAAGc3LIVE977.txt' });
     expect(decodeFileId(`${f.group}/${f.filename}`)).toMatchObject({
-      type: 'normal', fileSize: 25, crc32: 0xcdcb2151, ext: 'txt', sourceIp: '127.0.0.1',
+      type: 'normal',
+      fileSize: 25,
+      crc32: 0xcdcb2151,
+      ext: 'txt',
+      sourceIp: '127.0.0.1',
     });
   });
 
@@ -241,7 +333,12 @@ describe('storage responses', () => {
     expect(f).toEqual({ group: 'group1', filename: 'M00/00/00/fwAAAWsBV3WASeS4AAAAGvgueTY328_small.txt' });
     expect(buildSlaveFilename(uploaded.filename, '_small', 'txt')).toBe(f.filename);
     expect(decodeFileId(`${f.group}/${f.filename}`)).toMatchObject({
-      type: 'slave', fileSize: -1, crc32: 0, ext: 'txt', sourceIp: '127.0.0.1', createTimestamp: CAPTURE_TS,
+      type: 'slave',
+      fileSize: -1,
+      crc32: 0,
+      ext: 'txt',
+      sourceIp: '127.0.0.1',
+      createTimestamp: CAPTURE_TS,
     });
   });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { packRecords, splitMetadata } from 'fastdfs-protocol';
 import { mergeRecords, sortRecords } from '../../../libs/fdfs-embedded/src/metadata-file.js';
 
-const text = (records: { name: Buffer; value: Buffer }[]) => records.map((r) => `${r.name.toString('latin1')}=${r.value.toString('latin1')}`);
+const text = (records: { name: Buffer; value: Buffer }[]) =>
+  records.map((r) => `${r.name.toString('latin1')}=${r.value.toString('latin1')}`);
 
 describe('server-side metadata (fdfs_split_metadata_ex / storage_sort_metadata_buff)', () => {
   it('splits records, drops those without a field separator, keeps an empty value', () => {

@@ -1,6 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_DEFAULTS, embeddedOptionsFromConf, resolveEmbeddedOptions as resolveOptions } from '@pic-storage/fdfs-embedded';
+import {
+  EMBEDDED_DEFAULTS,
+  embeddedOptionsFromConf,
+  resolveEmbeddedOptions as resolveOptions,
+} from '@pic-storage/fdfs-embedded';
 import { parseConfText } from 'fastdfs-conf';
 
 const confFile = fileURLToPath(new URL('../../../conf/fdfs-embedded.conf', import.meta.url));
@@ -12,7 +16,13 @@ describe('options', () => {
     expect(basePath).toBe('/tmp/x');
     expect(rest).toEqual(EMBEDDED_DEFAULTS);
     expect(Object.isFrozen(o)).toBe(true);
-    expect(EMBEDDED_DEFAULTS).toMatchObject({ trackerPort: 22122, storagePort: 23000, groupName: 'group1', maxUploadSize: 64 * 1024 * 1024, ipAddrSize: 16 });
+    expect(EMBEDDED_DEFAULTS).toMatchObject({
+      trackerPort: 22122,
+      storagePort: 23000,
+      groupName: 'group1',
+      maxUploadSize: 64 * 1024 * 1024,
+      ipAddrSize: 16,
+    });
   });
 
   it('names the bad key', () => {
@@ -25,13 +35,33 @@ describe('options', () => {
   });
 
   it('reads FastDFS-style keys, seconds and sizes', () => {
-    const opts = embeddedOptionsFromConf(parseConfText([
-      'base_path = /data/fdfs', 'group_name = g2', 'tracker_port = 0', 'storage_port = 0', 'storage_ip = 10.0.0.7',
-      'max_upload_file_size = 2MB', 'buff_size = 64KB', 'network_timeout = 5', 'idle_timeout = 60', 'response_ip_addr_size = IPv6',
-    ].join('\n')));
+    const opts = embeddedOptionsFromConf(
+      parseConfText(
+        [
+          'base_path = /data/fdfs',
+          'group_name = g2',
+          'tracker_port = 0',
+          'storage_port = 0',
+          'storage_ip = 10.0.0.7',
+          'max_upload_file_size = 2MB',
+          'buff_size = 64KB',
+          'network_timeout = 5',
+          'idle_timeout = 60',
+          'response_ip_addr_size = IPv6',
+        ].join('\n'),
+      ),
+    );
     expect(opts).toEqual({
-      basePath: '/data/fdfs', groupName: 'g2', trackerPort: 0, storagePort: 0, sourceIp: '10.0.0.7',
-      maxUploadSize: 2 * 1024 * 1024, maxMetadataBody: 64 * 1024, networkTimeoutMs: 5000, idleTimeoutMs: 60_000, ipAddrSize: 46,
+      basePath: '/data/fdfs',
+      groupName: 'g2',
+      trackerPort: 0,
+      storagePort: 0,
+      sourceIp: '10.0.0.7',
+      maxUploadSize: 2 * 1024 * 1024,
+      maxMetadataBody: 64 * 1024,
+      networkTimeoutMs: 5000,
+      idleTimeoutMs: 60_000,
+      ipAddrSize: 46,
     });
     expect(() => embeddedOptionsFromConf(parseConfText('response_ip_addr_size = 32'))).toThrow(/response_ip_addr_size/);
     expect(() => embeddedOptionsFromConf(parseConfText('tracker_port = abc'))).toThrow(/tracker_port/);

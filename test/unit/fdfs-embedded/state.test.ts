@@ -28,7 +28,10 @@ describe('StorageState', () => {
     for (let i = 0; i < 5; i++) a.nextSubdir();
     a.counters.successUploadCount = 42;
     await a.flush();
-    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ version: 1, distribution: { high: 0, low: 2, writeCount: 1 } });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
+      version: 1,
+      distribution: { high: 0, low: 2, writeCount: 1 },
+    });
 
     const b = new StorageState(path, 256, 2, quiet);
     await b.load();
@@ -44,7 +47,10 @@ describe('StorageState', () => {
     const a = new StorageState(path, 256, 100, quiet);
     await a.load();
     expect(a.currentSubdir).toEqual({ high: 0, low: 0 });
-    await writeFile(path, JSON.stringify({ version: 1, joinTime: 5, distribution: { high: 200, low: 3, writeCount: 0 }, counters: {} }));
+    await writeFile(
+      path,
+      JSON.stringify({ version: 1, joinTime: 5, distribution: { high: 200, low: 3, writeCount: 0 }, counters: {} }),
+    );
     const b = new StorageState(path, 16, 100, quiet);
     await b.load();
     expect(b.currentSubdir).toEqual({ high: 0, low: 0 });

@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  FrameError, FrameReader, type FrameEvent, type FrameFormat, type FrameReaderOptions,
+  FrameError,
+  FrameReader,
+  type FrameEvent,
+  type FrameFormat,
+  type FrameReaderOptions,
 } from '@pic-storage/framing';
 import { FRAME_FORMAT, ProtocolError, decodeHeader, encodeHeader, type Header } from 'fastdfs-protocol';
 
@@ -210,7 +214,6 @@ const LE_THREE = [
 ];
 const LE_TWO = [LE_THREE[0], LE_THREE[2]] as Frame<LeHeader>[];
 
-
 describe('the model the split tests compare with', () => {
   it('predicts one frame per push when the stream is cut at the frame boundaries', () => {
     const boundary = FDFS_TWO[0] as Frame<Header>;
@@ -242,16 +245,25 @@ describe('the model the split tests compare with', () => {
  * The same cases for each format. `two` and `three` are frames back to back (`three` has an empty
  * body in the middle); `pick` selects the first frame of `three` by its header.
  */
-function describeFormat<H>(name: string, fmt: FrameFormat<H>, twoFrames: Frame<H>[], threeFrames: Frame<H>[],
-  pick: (header: H) => boolean): void {
+function describeFormat<H>(
+  name: string,
+  fmt: FrameFormat<H>,
+  twoFrames: Frame<H>[],
+  threeFrames: Frame<H>[],
+  pick: (header: H) => boolean,
+): void {
   describe(`FrameReader, ${name} format`, () => formatCases(fmt, twoFrames, threeFrames, pick));
 }
 
 describeFormat('FastDFS 10-byte BE', FRAME_FORMAT, FDFS_TWO, FDFS_THREE, (h) => h.cmd === 11);
 describeFormat('made-up 18-byte LE', LE_FORMAT, LE_TWO, LE_THREE, (h) => h.kind === 7);
 
-function formatCases<H>(fmt: FrameFormat<H>, twoFrames: Frame<H>[], threeFrames: Frame<H>[],
-  pick: (header: H) => boolean): void {
+function formatCases<H>(
+  fmt: FrameFormat<H>,
+  twoFrames: Frame<H>[],
+  threeFrames: Frame<H>[],
+  pick: (header: H) => boolean,
+): void {
   it('two frames in one chunk: two frame events, headers decoded, bodies exact', () => {
     const reader = new FrameReader(fmt, { maxBody: 1 << 20 });
     const events = [...reader.push(stream(twoFrames))];
@@ -309,7 +321,10 @@ function formatCases<H>(fmt: FrameFormat<H>, twoFrames: Frame<H>[], threeFrames:
     const frame = threeFrames[0] as Frame<H>;
     const bytes = stream([frame]);
     const reader = new FrameReader(exact(fmt), { maxBody: 1 << 20 });
-    const perByte = feed(reader, Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)));
+    const perByte = feed(
+      reader,
+      Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
+    );
     expect(perByte.slice(0, -1).flat()).toEqual([]);
     expect(perByte.at(-1)).toEqual([{ type: 'frame', header: frame.header, body: frame.body.toString('hex') }]);
     expect(reader.idle).toBe(true);
@@ -319,7 +334,10 @@ function formatCases<H>(fmt: FrameFormat<H>, twoFrames: Frame<H>[], threeFrames:
     const frame = threeFrames[0] as Frame<H>;
     const bytes = stream([frame]);
     const reader = new FrameReader(exact(fmt), { maxBody: 1 << 20, streamBody: () => true });
-    const perByte = feed(reader, Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)));
+    const perByte = feed(
+      reader,
+      Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
+    );
     const headerSize = fmt.headerSize;
     expect(perByte.slice(0, headerSize - 1).flat()).toEqual([]);
     expect(perByte[headerSize - 1]).toEqual([{ type: 'head', header: frame.header, bodyLength: frame.body.length }]);
@@ -385,9 +403,14 @@ function formatCases<H>(fmt: FrameFormat<H>, twoFrames: Frame<H>[], threeFrames:
     const states: [string, boolean][] = [];
     for (const event of reader.push(stream(threeFrames))) states.push([event.type, reader.idle]);
     expect(states).toEqual([
-      ['head', false], ['chunk', false], ['end', true],
-      ['head', false], ['end', true],
-      ['head', false], ['chunk', false], ['end', true],
+      ['head', false],
+      ['chunk', false],
+      ['end', true],
+      ['head', false],
+      ['end', true],
+      ['head', false],
+      ['chunk', false],
+      ['end', true],
     ]);
   });
 

@@ -19,7 +19,8 @@ export const USAGE = `usage: fdfs [--tracker host:port]... [--conf client.conf] 
   meta set <file id> [name=value...] [--merge]
   groups                                   list groups (JSON)
   storages <group>                         list the storages of a group (JSON)
-Trackers: --tracker, else --conf, else $PIC_TRACKER_SERVER (comma-separated), else ./conf/client.conf, else 127.0.0.1:22122.`;
+Trackers: --tracker, else --conf, else $PIC_TRACKER_SERVER (comma-separated), else ./conf/client.conf,
+else 127.0.0.1:22122.`;
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -31,7 +32,10 @@ export interface CliIo {
 class UsageError extends Error {}
 
 /** Runs the CLI and returns its exit status: 0 success, 1 failure, 2 bad usage. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
+): Promise<number> {
   let client: FdfsClient | undefined;
   try {
     const { values, positionals } = parseArgs({
@@ -59,7 +63,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         const file = resolve(io.cwd, need(args, 0, 'upload <file>'));
         const { size } = await stat(file);
         const ext = values.ext ?? extOf(file);
-        out(await connect().upload(createReadStream(file), { size, ext, ...(values.group ? { group: values.group } : {}) }));
+        out(
+          await connect().upload(createReadStream(file), {
+            size,
+            ext,
+            ...(values.group ? { group: values.group } : {}),
+          }),
+        );
         return 0;
       }
       case 'download': {
@@ -116,7 +126,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (err) {
-    const usage = err instanceof UsageError || (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'));
+    const usage =
+      err instanceof UsageError ||
+      (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'));
     io.stderr.write(`fdfs: ${oneLine(err)}${usage ? ' (fdfs --help for usage)' : ''}\n`);
     return usage ? 2 : 1;
   } finally {
@@ -140,7 +152,9 @@ function extOf(path: string): string {
 function clientOptions(trackers: string[] | undefined, conf: string | undefined, io: CliIo): FdfsClientOptions {
   if (trackers !== undefined && trackers.length > 0) return { trackers };
   if (conf !== undefined) return readClientConf(resolve(io.cwd, conf));
-  const fromEnv = io.env.PIC_TRACKER_SERVER?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const fromEnv = io.env.PIC_TRACKER_SERVER?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (fromEnv !== undefined && fromEnv.length > 0) return { trackers: fromEnv };
   const defaultConf = resolve(io.cwd, 'conf/client.conf');
   if (existsSync(defaultConf)) return readClientConf(defaultConf);
@@ -148,6 +162,7 @@ function clientOptions(trackers: string[] | undefined, conf: string | undefined,
 }
 
 function oneLine(err: unknown): string {
-  const text = err instanceof FdfsError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+  const text =
+    err instanceof FdfsError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ');
 }

@@ -3,7 +3,12 @@ import type { Connection, RequestSpec, ResponseStream } from './connection.js';
 import { type Content, withContent } from './content.js';
 
 /** The request of `command` as the connection sends it: header fields, then the encoded body and any content. */
-function spec<Req>(command: Command<Req, unknown>, request: Req, maxResponseBody: number, content?: Content): RequestSpec {
+function spec<Req>(
+  command: Command<Req, unknown>,
+  request: Req,
+  maxResponseBody: number,
+  content?: Content,
+): RequestSpec {
   const head = command.encode(request);
   return {
     cmd: command.cmd,
@@ -16,14 +21,21 @@ function spec<Req>(command: Command<Req, unknown>, request: Req, maxResponseBody
 
 /** Sends one command on `conn` and decodes its reply (`maxResponseBody` bounds what is read into memory). */
 export async function call<Req, Res>(
-  conn: Connection, command: Command<Req, Res>, request: Req, maxResponseBody: number, content?: Content,
+  conn: Connection,
+  command: Command<Req, Res>,
+  request: Req,
+  maxResponseBody: number,
+  content?: Content,
 ): Promise<Res> {
   return command.decode(await conn.request(spec(command, request, maxResponseBody, content)));
 }
 
 /** Sends one command and resolves once the reply header is in, with the body as a stream (downloads). */
 export function callStream<Req>(
-  conn: Connection, command: Command<Req, unknown>, request: Req, maxResponseBody: number,
+  conn: Connection,
+  command: Command<Req, unknown>,
+  request: Req,
+  maxResponseBody: number,
 ): Promise<ResponseStream> {
   return conn.requestStream(spec(command, request, maxResponseBody));
 }

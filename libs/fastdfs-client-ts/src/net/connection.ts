@@ -2,7 +2,13 @@ import { createConnection, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { constants as bufferConstants } from 'node:buffer';
 import {
-  ConnectError, ConnectionClosedError, ErrorCode, FdfsError, ProtocolError, StatusError, TimeoutError,
+  ConnectError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsError,
+  ProtocolError,
+  StatusError,
+  TimeoutError,
 } from '../errors.js';
 import { FrameReader, writeWithBackpressure, type FrameEvent } from '@pic-storage/framing';
 import { type Address, Cmd, encodeHeader, formatAddress, FRAME_FORMAT, type Header } from 'fastdfs-protocol';
@@ -58,12 +64,18 @@ export class Connection {
   private stream: Readable | undefined;
   private closeListeners: Array<() => void> = [];
 
-  private constructor(private readonly socket: Socket, address: string, private readonly options: ConnectionOptions) {
+  private constructor(
+    private readonly socket: Socket,
+    address: string,
+    private readonly options: ConnectionOptions,
+  ) {
     this.address = address;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () =>
-      this.fail(new TimeoutError(ErrorCode.NETWORK_TIMEOUT, `no data from ${address} for ${options.networkTimeout} ms`)),
+      this.fail(
+        new TimeoutError(ErrorCode.NETWORK_TIMEOUT, `no data from ${address} for ${options.networkTimeout} ms`),
+      ),
     );
     socket.on('error', (err) => this.fail(new ConnectionClosedError(address, !this.replyStarted, err)));
     socket.on('close', () => {
@@ -78,7 +90,12 @@ export class Connection {
       const socket = createConnection({ host: address.host, port: address.port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new TimeoutError(ErrorCode.CONNECT_TIMEOUT, `connect to ${name} timed out after ${options.connectTimeout} ms`));
+        reject(
+          new TimeoutError(
+            ErrorCode.CONNECT_TIMEOUT,
+            `connect to ${name} timed out after ${options.connectTimeout} ms`,
+          ),
+        );
       }, options.connectTimeout);
       const onError = (err: Error) => {
         clearTimeout(timer);
@@ -162,14 +179,20 @@ export class Connection {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
       sent += buf.length;
       if (sent > spec.stream.size) {
-        throw new FdfsError(ErrorCode.INVALID_ARGUMENT, `${spec.operation}: the stream yielded more than the declared ${spec.stream.size} bytes`);
+        throw new FdfsError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${spec.operation}: the stream yielded more than the declared ${spec.stream.size} bytes`,
+        );
       }
       if (this.broken) return;
       // The network timeout (socket.setTimeout) covers a server that stops reading.
       await writeWithBackpressure(this.socket, buf);
     }
     if (sent !== spec.stream.size) {
-      throw new FdfsError(ErrorCode.INVALID_ARGUMENT, `${spec.operation}: the stream ended after ${sent} of the declared ${spec.stream.size} bytes`);
+      throw new FdfsError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${spec.operation}: the stream ended after ${sent} of the declared ${spec.stream.size} bytes`,
+      );
     }
   }
 
@@ -198,12 +221,14 @@ export class Connection {
   private admit(header: Header): number {
     const pending = this.pending;
     if (pending === undefined) throw new ProtocolError(`${this.address} sent a reply with no request in flight`);
-    if (header.cmd !== Cmd.RESP) throw new ProtocolError(`${this.address}: reply cmd ${header.cmd}, expected ${Cmd.RESP}`);
+    if (header.cmd !== Cmd.RESP)
+      throw new ProtocolError(`${this.address}: reply cmd ${header.cmd}, expected ${Cmd.RESP}`);
     const streamed = pending.mode === 'stream' && header.status === 0;
     const limit = streamed ? Number.MAX_SAFE_INTEGER : pending.spec.maxResponseBody;
     if (header.bodyLength > limit || (pending.mode === 'buffer' && header.bodyLength > bufferConstants.MAX_LENGTH)) {
       throw new ProtocolError(
-        `${this.address}: ${pending.spec.operation} reply of ${header.bodyLength} bytes exceeds the ${limit}-byte limit`,
+        `${this.address}: ${pending.spec.operation} reply of ${header.bodyLength} bytes ` +
+          `exceeds the ${limit}-byte limit`,
       );
     }
     return limit;

@@ -113,9 +113,13 @@ export class ConnectionPool {
     if (this.size < this.options.maxSize) return this.open();
     if (this.waiters.length >= this.options.maxWaiting) {
       return Promise.reject(
-        new FdfsError(ErrorCode.POOL_FULL, `pool for ${this.address}: ${this.waiters.length} callers already waiting (pool.maxWaiting)`, {
-          retriable: true,
-        }),
+        new FdfsError(
+          ErrorCode.POOL_FULL,
+          `pool for ${this.address}: ${this.waiters.length} callers already waiting (pool.maxWaiting)`,
+          {
+            retriable: true,
+          },
+        ),
       );
     }
     return new Promise((resolve, reject) => {
@@ -127,7 +131,8 @@ export class ConnectionPool {
           reject(
             new TimeoutError(
               ErrorCode.POOL_TIMEOUT,
-              `no free connection to ${this.address} within ${this.options.acquireTimeout} ms (pool.maxSize ${this.options.maxSize})`,
+              `no free connection to ${this.address} within ${this.options.acquireTimeout} ms ` +
+                `(pool.maxSize ${this.options.maxSize})`,
             ),
           );
         }, this.options.acquireTimeout),

@@ -30,8 +30,13 @@ export class TrackerSet {
   private readonly entries: Entry[];
   private cursor = 0;
 
-  constructor(pools: ConnectionPool[], private readonly retryInterval: number, private readonly now: () => number = Date.now) {
-    if (pools.length === 0) throw new FdfsError(ErrorCode.INVALID_CONFIG, 'at least one tracker is required (trackers / tracker_server)');
+  constructor(
+    pools: ConnectionPool[],
+    private readonly retryInterval: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (pools.length === 0)
+      throw new FdfsError(ErrorCode.INVALID_CONFIG, 'at least one tracker is required (trackers / tracker_server)');
     this.entries = pools.map((pool) => ({ pool, failures: 0, downUntil: 0 }));
   }
 
@@ -74,7 +79,11 @@ export class TrackerSet {
   status(): TrackerState[] {
     const now = this.now();
     return this.entries.map((e) => {
-      const state: TrackerState = { address: e.pool.address, state: e.downUntil > now ? 'down' : 'up', failures: e.failures };
+      const state: TrackerState = {
+        address: e.pool.address,
+        state: e.downUntil > now ? 'down' : 'up',
+        failures: e.failures,
+      };
       if (e.lastError !== undefined) state.lastError = e.lastError;
       if (e.downUntil > now) state.retryAt = e.downUntil;
       return state;
@@ -83,5 +92,8 @@ export class TrackerSet {
 }
 
 function isFailover(err: unknown): boolean {
-  return isTransportError(err) || (err instanceof FdfsError && (err.code === ErrorCode.POOL_TIMEOUT || err.code === ErrorCode.POOL_FULL));
+  return (
+    isTransportError(err) ||
+    (err instanceof FdfsError && (err.code === ErrorCode.POOL_TIMEOUT || err.code === ErrorCode.POOL_FULL))
+  );
 }

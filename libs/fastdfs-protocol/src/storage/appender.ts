@@ -89,7 +89,8 @@ export function decodeTruncateRequest(body: Buffer): TruncateRequest {
   const truncatedSize = d.readInt64();
   checkAppenderName(filenameLength);
   if (truncatedSize < 0) throw new ProtocolError(`truncate: size ${truncatedSize}`);
-  if (d.remaining !== filenameLength) throw new ProtocolError('truncate: body length does not match the filename length');
+  if (d.remaining !== filenameLength)
+    throw new ProtocolError('truncate: body length does not match the filename length');
   return { filename: d.readRest().toString('latin1'), truncatedSize };
 }
 
@@ -102,15 +103,26 @@ function checkAppenderName(length: number): void {
 
 /** 24: appending twice appends twice, so never retried. */
 export const Append: Command<AppendHead, void> = {
-  cmd: Cmd.APPEND_FILE, name: 'append', idempotent: false, encode: encodeAppendHead, decode: expectEmpty('append'),
+  cmd: Cmd.APPEND_FILE,
+  name: 'append',
+  idempotent: false,
+  encode: encodeAppendHead,
+  decode: expectEmpty('append'),
 };
 
 /** 34: the same bytes at the same offset again change nothing. */
 export const Modify: Command<ModifyHead, void> = {
-  cmd: Cmd.MODIFY_FILE, name: 'modify', idempotent: true, encode: encodeModifyHead, decode: expectEmpty('modify'),
+  cmd: Cmd.MODIFY_FILE,
+  name: 'modify',
+  idempotent: true,
+  encode: encodeModifyHead,
+  decode: expectEmpty('modify'),
 };
 
 export const Truncate: Command<TruncateRequest, void> = {
-  cmd: Cmd.TRUNCATE_FILE, name: 'truncate', idempotent: true, encode: encodeTruncateRequest,
+  cmd: Cmd.TRUNCATE_FILE,
+  name: 'truncate',
+  idempotent: true,
+  encode: encodeTruncateRequest,
   decode: expectEmpty('truncate'),
 };

@@ -8,5 +8,9 @@ import { encodeGroupFile, type GroupFile } from '../group-file.js';
  * Not idempotent for a client: a second delete answers ENOENT.
  */
 export const Delete: Command<GroupFile, void> = {
-  cmd: Cmd.DELETE_FILE, name: 'delete', idempotent: false, encode: encodeGroupFile, decode: expectEmpty('delete'),
+  cmd: Cmd.DELETE_FILE,
+  name: 'delete',
+  idempotent: false,
+  encode: encodeGroupFile,
+  decode: expectEmpty('delete'),
 };

@@ -47,5 +47,9 @@ export function decodeDownloadRequest(body: Buffer): DownloadRequest {
 
 /** 14: the reply body is the file's bytes. */
 export const Download: Command<DownloadRequest, Buffer> = {
-  cmd: Cmd.DOWNLOAD_FILE, name: 'download', idempotent: true, encode: encodeDownloadRequest, decode: (body) => body,
+  cmd: Cmd.DOWNLOAD_FILE,
+  name: 'download',
+  idempotent: true,
+  encode: encodeDownloadRequest,
+  decode: (body) => body,
 };

@@ -1,4 +1,3 @@
-
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
 import { detectIpSize, IP_SIZE_V4, type IpFieldSize } from '../ip-field.js';
@@ -48,6 +47,10 @@ export interface FileInfoRequest extends GroupFile {
 }
 
 export const QueryFileInfo: Command<FileInfoRequest, RemoteFileInfo> = {
-  cmd: Cmd.QUERY_FILE_INFO, name: 'query file info', idempotent: true, encode: encodeGroupFile,
-  status: (req) => (req.computeCrc32 ? 0 : FILE_INFO_FLAG_NO_CRC32), decode: decodeFileInfoResponse,
+  cmd: Cmd.QUERY_FILE_INFO,
+  name: 'query file info',
+  idempotent: true,
+  encode: encodeGroupFile,
+  status: (req) => (req.computeCrc32 ? 0 : FILE_INFO_FLAG_NO_CRC32),
+  decode: decodeFileInfoResponse,
 };

@@ -1,6 +1,12 @@
 import { InvalidArgumentError } from '../errors.js';
 import {
-  GROUP_NAME_SIZE, META_FIELD_SEPARATOR, META_MERGE, META_NAME_MAX, META_OVERWRITE, META_RECORD_SEPARATOR, META_VALUE_MAX,
+  GROUP_NAME_SIZE,
+  META_FIELD_SEPARATOR,
+  META_MERGE,
+  META_NAME_MAX,
+  META_OVERWRITE,
+  META_RECORD_SEPARATOR,
+  META_VALUE_MAX,
 } from '../constants.js';
 import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
@@ -50,7 +56,10 @@ export function splitMetadata(buf: Buffer): MetaRecord[] {
     const record = text.subarray(start, end);
     const sep = record.indexOf(META_FIELD_SEPARATOR);
     if (sep !== -1) {
-      records.push({ name: record.subarray(0, Math.min(sep, META_NAME_MAX)), value: record.subarray(sep + 1).subarray(0, META_VALUE_MAX) });
+      records.push({
+        name: record.subarray(0, Math.min(sep, META_NAME_MAX)),
+        value: record.subarray(sep + 1).subarray(0, META_VALUE_MAX),
+      });
     }
     start = end + 1;
   }
@@ -109,7 +118,9 @@ export function encodeSetMetadataRequest(req: SetMetadataRequest): Buffer {
 }
 
 /** Throws ProtocolError on a short body; returns `mode: undefined` for an unknown op flag (EINVAL). */
-export function decodeSetMetadataRequest(body: Buffer): Omit<SetMetadataRequest, 'mode'> & { mode: MetadataMode | undefined } {
+export function decodeSetMetadataRequest(
+  body: Buffer,
+): Omit<SetMetadataRequest, 'mode'> & { mode: MetadataMode | undefined } {
   const d = new Decoder(body, 'set metadata request');
   const filenameLength = d.readInt64();
   const metaSize = d.readInt64();
@@ -124,12 +135,18 @@ export function decodeSetMetadataRequest(body: Buffer): Omit<SetMetadataRequest,
 
 /** 13: overwriting or merging the same metadata again gives the same result. */
 export const SetMetadata: Command<GroupFile & { mode: MetadataMode; metadata: Metadata }, void> = {
-  cmd: Cmd.SET_METADATA, name: 'set metadata', idempotent: true,
+  cmd: Cmd.SET_METADATA,
+  name: 'set metadata',
+  idempotent: true,
   encode: (req) => encodeSetMetadataRequest({ ...req, metadata: packMetadata(req.metadata) }),
   decode: expectEmpty('set metadata'),
 };
 
 /** 15: a file without metadata answers ENOENT, not an empty body. */
 export const GetMetadata: Command<GroupFile, Metadata> = {
-  cmd: Cmd.GET_METADATA, name: 'get metadata', idempotent: true, encode: encodeGroupFile, decode: unpackMetadata,
+  cmd: Cmd.GET_METADATA,
+  name: 'get metadata',
+  idempotent: true,
+  encode: encodeGroupFile,
+  decode: unpackMetadata,
 };

@@ -10,8 +10,11 @@ import { decodeStoredFile, type GroupFile } from '../group-file.js';
  * Response: group[16] + the new filename (group-file.ts); the appender name is gone.
  */
 export const RegenerateAppender: Command<string, GroupFile> = {
-  cmd: Cmd.REGENERATE_APPENDER_FILENAME, name: 'regenerate appender filename', idempotent: false,
-  encode: (filename) => Buffer.from(filename, 'latin1'), decode: decodeStoredFile('regenerate appender filename'),
+  cmd: Cmd.REGENERATE_APPENDER_FILENAME,
+  name: 'regenerate appender filename',
+  idempotent: false,
+  encode: (filename) => Buffer.from(filename, 'latin1'),
+  decode: decodeStoredFile('regenerate appender filename'),
 };
 
 /** The request: the appender's name, 44..127 characters (storage_service.c 4991-5000). */

@@ -46,11 +46,18 @@ export function decodeUploadHead(buf: Buffer, bodyLength?: number): UploadHead {
 
 /** 11: a normal file; the content follows the head. */
 export const Upload: Command<UploadHead, GroupFile> = {
-  cmd: Cmd.UPLOAD_FILE, name: 'upload', idempotent: false, encode: encodeUploadHead, decode: decodeStoredFile('upload'),
+  cmd: Cmd.UPLOAD_FILE,
+  name: 'upload',
+  idempotent: false,
+  encode: encodeUploadHead,
+  decode: decodeStoredFile('upload'),
 };
 
 /** 23: an appender file, which append, modify and truncate may change later. */
 export const UploadAppender: Command<UploadHead, GroupFile> = {
-  cmd: Cmd.UPLOAD_APPENDER_FILE, name: 'upload appender', idempotent: false, encode: encodeUploadHead,
+  cmd: Cmd.UPLOAD_APPENDER_FILE,
+  name: 'upload appender',
+  idempotent: false,
+  encode: encodeUploadHead,
   decode: decodeStoredFile('upload appender'),
 };

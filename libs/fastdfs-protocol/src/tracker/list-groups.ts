@@ -80,18 +80,36 @@ function readGroupStat(d: Decoder, legacy: boolean): GroupStat {
     const storageHttpPort = d.readInt64();
     const active = d.readInt64();
     return {
-      group, totalMb, freeMb, reservedMb: 0, trunkFreeMb, storageCount, storagePort, storageHttpPort,
-      readableServerCount: active, writableServerCount: active,
-      currentWriteServer: d.readInt64(), storePathCount: d.readInt64(),
-      subdirCountPerPath: d.readInt64(), currentTrunkFileId: d.readInt64(),
+      group,
+      totalMb,
+      freeMb,
+      reservedMb: 0,
+      trunkFreeMb,
+      storageCount,
+      storagePort,
+      storageHttpPort,
+      readableServerCount: active,
+      writableServerCount: active,
+      currentWriteServer: d.readInt64(),
+      storePathCount: d.readInt64(),
+      subdirCountPerPath: d.readInt64(),
+      currentTrunkFileId: d.readInt64(),
     };
   }
   return {
-    group, totalMb, freeMb, reservedMb: d.readInt64(), trunkFreeMb: d.readInt64(),
-    storageCount: d.readInt64(), storagePort: d.readInt64(),
-    readableServerCount: d.readInt64(), writableServerCount: d.readInt64(),
-    currentWriteServer: d.readInt64(), storePathCount: d.readInt64(),
-    subdirCountPerPath: d.readInt64(), currentTrunkFileId: d.readInt64(),
+    group,
+    totalMb,
+    freeMb,
+    reservedMb: d.readInt64(),
+    trunkFreeMb: d.readInt64(),
+    storageCount: d.readInt64(),
+    storagePort: d.readInt64(),
+    readableServerCount: d.readInt64(),
+    writableServerCount: d.readInt64(),
+    currentWriteServer: d.readInt64(),
+    storePathCount: d.readInt64(),
+    subdirCountPerPath: d.readInt64(),
+    currentTrunkFileId: d.readInt64(),
   };
 }
 
@@ -111,12 +129,19 @@ export function decodeGroupStats(body: Buffer): GroupStat[] {
 
 /** 91: every group. */
 export const ListAllGroups: Command<void, GroupStat[]> = {
-  cmd: Cmd.SERVER_LIST_ALL_GROUPS, name: 'list groups', idempotent: true, encode: noBody, decode: decodeGroupStats,
+  cmd: Cmd.SERVER_LIST_ALL_GROUPS,
+  name: 'list groups',
+  idempotent: true,
+  encode: noBody,
+  decode: decodeGroupStats,
 };
 
 /** 90: one group. */
 export const ListOneGroup: Command<string, GroupStat> = {
-  cmd: Cmd.SERVER_LIST_ONE_GROUP, name: 'list group', idempotent: true, encode: encodeGroup,
+  cmd: Cmd.SERVER_LIST_ONE_GROUP,
+  name: 'list group',
+  idempotent: true,
+  encode: encodeGroup,
   decode: (body) => {
     const stats = decodeGroupStats(body);
     if (stats.length !== 1) throw new ProtocolError(`list group: reply holds ${stats.length} groups`);

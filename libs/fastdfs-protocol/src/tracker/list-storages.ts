@@ -44,17 +44,48 @@ const DOMAIN_NAME_SIZE = 128;
 
 export const CONNECTION_FIELDS = ['connectionAllocCount', 'connectionCurrentCount', 'connectionMaxCount'] as const;
 export const STAT_FIELDS = [
-  'totalUploadCount', 'successUploadCount', 'totalAppendCount', 'successAppendCount',
-  'totalModifyCount', 'successModifyCount', 'totalTruncateCount', 'successTruncateCount',
-  'totalSetMetaCount', 'successSetMetaCount', 'totalDeleteCount', 'successDeleteCount',
-  'totalDownloadCount', 'successDownloadCount', 'totalGetMetaCount', 'successGetMetaCount',
-  'totalCreateLinkCount', 'successCreateLinkCount', 'totalDeleteLinkCount', 'successDeleteLinkCount',
-  'totalUploadBytes', 'successUploadBytes', 'totalAppendBytes', 'successAppendBytes',
-  'totalModifyBytes', 'successModifyBytes', 'totalDownloadBytes', 'successDownloadBytes',
-  'totalSyncInBytes', 'successSyncInBytes', 'totalSyncOutBytes', 'successSyncOutBytes',
-  'totalFileOpenCount', 'successFileOpenCount', 'totalFileReadCount', 'successFileReadCount',
-  'totalFileWriteCount', 'successFileWriteCount',
-  'lastSourceUpdate', 'lastSyncUpdate', 'lastSyncedTimestamp', 'lastHeartBeatTime',
+  'totalUploadCount',
+  'successUploadCount',
+  'totalAppendCount',
+  'successAppendCount',
+  'totalModifyCount',
+  'successModifyCount',
+  'totalTruncateCount',
+  'successTruncateCount',
+  'totalSetMetaCount',
+  'successSetMetaCount',
+  'totalDeleteCount',
+  'successDeleteCount',
+  'totalDownloadCount',
+  'successDownloadCount',
+  'totalGetMetaCount',
+  'successGetMetaCount',
+  'totalCreateLinkCount',
+  'successCreateLinkCount',
+  'totalDeleteLinkCount',
+  'successDeleteLinkCount',
+  'totalUploadBytes',
+  'successUploadBytes',
+  'totalAppendBytes',
+  'successAppendBytes',
+  'totalModifyBytes',
+  'successModifyBytes',
+  'totalDownloadBytes',
+  'successDownloadBytes',
+  'totalSyncInBytes',
+  'successSyncInBytes',
+  'totalSyncOutBytes',
+  'successSyncOutBytes',
+  'totalFileOpenCount',
+  'successFileOpenCount',
+  'totalFileReadCount',
+  'successFileReadCount',
+  'totalFileWriteCount',
+  'successFileWriteCount',
+  'lastSourceUpdate',
+  'lastSyncUpdate',
+  'lastSyncedTimestamp',
+  'lastHeartBeatTime',
 ] as const;
 
 export type StorageCounters = Record<(typeof CONNECTION_FIELDS)[number] | (typeof STAT_FIELDS)[number], number>;
@@ -107,8 +138,18 @@ export function encodeStorageStat(stat: StorageStat, ipSize: IpFieldSize = IP_SI
     .writeFixedString(stat.ip, ipSize)
     .writeFixedString(stat.srcId, STORAGE_ID_SIZE)
     .writeFixedString(stat.version, 8);
-  for (const n of [stat.joinTime, stat.upTime, stat.totalMb, stat.freeMb, stat.reservedMb, stat.uploadPriority,
-    stat.storePathCount, stat.subdirCountPerPath, stat.currentWritePath, stat.storagePort]) {
+  for (const n of [
+    stat.joinTime,
+    stat.upTime,
+    stat.totalMb,
+    stat.freeMb,
+    stat.reservedMb,
+    stat.uploadPriority,
+    stat.storePathCount,
+    stat.subdirCountPerPath,
+    stat.currentWritePath,
+    stat.storagePort,
+  ]) {
     e.writeInt64(n);
   }
   for (const name of CONNECTION_FIELDS) {
@@ -144,8 +185,24 @@ function readStorageStat(d: Decoder, layout: StorageLayout): StorageStat {
   for (const name of STAT_FIELDS) counters[name] = d.readInt64();
   const ifTrunkServer = d.readUInt8() !== 0;
   const stat: StorageStat = {
-    status, rwMode, id, ip, srcId, version, joinTime, upTime, totalMb, freeMb, reservedMb, uploadPriority,
-    storePathCount, subdirCountPerPath, currentWritePath, storagePort, ifTrunkServer, counters,
+    status,
+    rwMode,
+    id,
+    ip,
+    srcId,
+    version,
+    joinTime,
+    upTime,
+    totalMb,
+    freeMb,
+    reservedMb,
+    uploadPriority,
+    storePathCount,
+    subdirCountPerPath,
+    currentWritePath,
+    storagePort,
+    ifTrunkServer,
+    counters,
   };
   if (domainName !== undefined) stat.domainName = domainName;
   if (storageHttpPort !== undefined) stat.storageHttpPort = storageHttpPort;
@@ -158,7 +215,8 @@ export function decodeStorageStats(body: Buffer): StorageStat[] {
   const layout = LAYOUTS.find((l) => body.length % l.size === 0);
   if (layout === undefined) {
     throw new ProtocolError(
-      `list storages: body of ${body.length} bytes is not a multiple of any known record size (${STORAGE_STAT_SIZES.join(', ')})`,
+      `list storages: body of ${body.length} bytes is not a multiple of any known record size ` +
+        `(${STORAGE_STAT_SIZES.join(', ')})`,
     );
   }
   const d = new Decoder(body, 'storage stat');
@@ -169,6 +227,9 @@ export function decodeStorageStats(body: Buffer): StorageStat[] {
 
 /** 92: the storages of a group, or the one with `storageId`. */
 export const ListStorage: Command<{ group: string; storageId?: string }, StorageStat[]> = {
-  cmd: Cmd.SERVER_LIST_STORAGE, name: 'list storages', idempotent: true,
-  encode: ({ group, storageId }) => encodeListStorageRequest(group, storageId), decode: decodeStorageStats,
+  cmd: Cmd.SERVER_LIST_STORAGE,
+  name: 'list storages',
+  idempotent: true,
+  encode: ({ group, storageId }) => encodeListStorageRequest(group, storageId),
+  decode: decodeStorageStats,
 };

@@ -67,18 +67,27 @@ function decodeTargets(name: string, one: boolean): (body: Buffer) => FetchTarge
 
 /** 102: a storage to read the file from. */
 export const QueryFetchOne: Command<GroupFile, FetchTargets> = {
-  cmd: Cmd.QUERY_FETCH_ONE, name: 'query fetch', idempotent: true, encode: encodeGroupFile,
+  cmd: Cmd.QUERY_FETCH_ONE,
+  name: 'query fetch',
+  idempotent: true,
+  encode: encodeGroupFile,
   decode: decodeTargets('query fetch', true),
 };
 
 /** 103: the storage to change the file on (its source). */
 export const QueryUpdate: Command<GroupFile, FetchTargets> = {
-  cmd: Cmd.QUERY_UPDATE, name: 'query update', idempotent: true, encode: encodeGroupFile,
+  cmd: Cmd.QUERY_UPDATE,
+  name: 'query update',
+  idempotent: true,
+  encode: encodeGroupFile,
   decode: decodeTargets('query update', true),
 };
 
 /** 105: every storage that can serve the file. */
 export const QueryFetchAll: Command<GroupFile, FetchTargets> = {
-  cmd: Cmd.QUERY_FETCH_ALL, name: 'query fetch all', idempotent: true, encode: encodeGroupFile,
+  cmd: Cmd.QUERY_FETCH_ALL,
+  name: 'query fetch all',
+  idempotent: true,
+  encode: encodeGroupFile,
   decode: decodeTargets('query fetch all', false),
 };

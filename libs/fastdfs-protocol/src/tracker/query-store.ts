@@ -73,22 +73,36 @@ export function decodeStoreAllResponse(body: Buffer): StoreTargets {
 
 /** 101: the tracker picks the group. */
 export const QueryStore: Command<void, StoreTarget> = {
-  cmd: Cmd.QUERY_STORE_WITHOUT_GROUP_ONE, name: 'query store', idempotent: true, encode: noBody, decode: decodeStoreOneResponse,
+  cmd: Cmd.QUERY_STORE_WITHOUT_GROUP_ONE,
+  name: 'query store',
+  idempotent: true,
+  encode: noBody,
+  decode: decodeStoreOneResponse,
 };
 
 /** 104: a storage of the given group. */
 export const QueryStoreInGroup: Command<string, StoreTarget> = {
-  cmd: Cmd.QUERY_STORE_WITH_GROUP_ONE, name: 'query store', idempotent: true, encode: encodeGroup, decode: decodeStoreOneResponse,
+  cmd: Cmd.QUERY_STORE_WITH_GROUP_ONE,
+  name: 'query store',
+  idempotent: true,
+  encode: encodeGroup,
+  decode: decodeStoreOneResponse,
 };
 
 /** 106: every storage that can take an upload, in the group the tracker picks. */
 export const QueryStoreAll: Command<void, StoreTargets> = {
-  cmd: Cmd.QUERY_STORE_WITHOUT_GROUP_ALL, name: 'query store all', idempotent: true, encode: noBody,
+  cmd: Cmd.QUERY_STORE_WITHOUT_GROUP_ALL,
+  name: 'query store all',
+  idempotent: true,
+  encode: noBody,
   decode: decodeStoreAllResponse,
 };
 
 /** 107: every storage of the given group that can take an upload. */
 export const QueryStoreAllInGroup: Command<string, StoreTargets> = {
-  cmd: Cmd.QUERY_STORE_WITH_GROUP_ALL, name: 'query store all', idempotent: true, encode: encodeGroup,
+  cmd: Cmd.QUERY_STORE_WITH_GROUP_ALL,
+  name: 'query store all',
+  idempotent: true,
+  encode: encodeGroup,
   decode: decodeStoreAllResponse,
 };
