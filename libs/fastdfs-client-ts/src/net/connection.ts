@@ -199,13 +199,8 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.replyStarted = true;
     try {
-      for (const event of this.frames.push(chunk)) {
-        if (this.pending === undefined && this.stream === undefined) {
-          // FastDFS never speaks unasked: a frame now means the stream is out of step.
-          throw new ProtocolError(`${this.address} sent bytes with no request in flight`);
-        }
-        this.onFrameEvent(event);
-      }
+      // admit() has seen every header first, so each event belongs to the request in flight.
+      for (const event of this.frames.push(chunk)) this.onFrameEvent(event);
       if (this.pending === undefined && this.stream === undefined && !this.frames.idle) {
         throw new ProtocolError(`${this.address} sent bytes past the end of the reply`);
       }
@@ -220,6 +215,7 @@ export class Connection {
    */
   private admit(header: Header): number {
     const pending = this.pending;
+    // FastDFS never speaks unasked: a frame now means the stream is out of step.
     if (pending === undefined) throw new ProtocolError(`${this.address} sent a reply with no request in flight`);
     if (header.cmd !== Cmd.RESP)
       throw new ProtocolError(`${this.address}: reply cmd ${header.cmd}, expected ${Cmd.RESP}`);
