@@ -1,3 +1,4 @@
 /** FastDFS-style `key = value` conf files and option checks, shared by the FastDFS client and every service. */
-export { ConfReader, parseConfText, readConfFile, type ConfEntries } from './conf-file.js';
+export { parseConfText, readConfFile, type ConfEntries, type ConfValue } from './conf-file.js';
+export { ConfReader } from './conf-reader.js';
 export { integerOption } from './options.js';

@@ -1,10 +1,20 @@
 /**
- * client.conf → client options (clientOptionsFromConf), and resolving the options it gives.
+ * client.conf → client options (clientOptionsFromConf, readClientConf), and resolving the options it
+ * gives. Errors name the file, line and conf key; FastDFS-only keys are accepted, unknown ones are not.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode } from 'fastdfs-client-ts/errors';
-import { parseConfText } from 'fastdfs-conf';
-import { DEFAULTS, clientOptionsFromConf, resolveClientOptions as resolveOptions } from 'fastdfs-client-ts';
+import { type ConfEntries, parseConfText } from 'fastdfs-conf';
+import {
+  DEFAULTS,
+  clientOptionsFromConf,
+  readClientConf,
+  resolveClientOptions as resolveOptions,
+} from 'fastdfs-client-ts';
 import { caught } from '../../helpers/golden.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -13,6 +23,8 @@ function configError(fn: () => unknown): ConfigError {
   expect((err as ConfigError).code).toBe(ErrorCode.INVALID_CONFIG);
   return err as ConfigError;
 }
+
+const REPO_CLIENT_CONF = fileURLToPath(new URL('../../../conf/client.conf', import.meta.url));
 
 // Same keys as FastDFS conf/client.conf (V6.16.1), written afresh.
 const CLIENT_CONF = `# client configuration for the picture service
@@ -71,17 +83,94 @@ describe('clientOptionsFromConf', () => {
     expect(configError(() => clientOptionsFromConf(parseConfText('connect_timeout = 5'), 'client.conf')).message).toBe(
       'client.conf: no tracker_server line',
     );
-    expect(configError(() => clientOptionsFromConf(parseConfText('tracker_server =')))).toBeInstanceOf(ConfigError);
   });
 
-  it('a bad timeout names the key', () => {
+  it('a bad tracker_server names its line', () => {
+    const conf = (text: string): ConfEntries => parseConfText(text, 'client.conf');
+    expect(configError(() => clientOptionsFromConf(conf('tracker_server = h:1\ntracker_server = h'))).message).toBe(
+      'client.conf:2: tracker_server must be host:port with a port of 1-65535, got "h"',
+    );
+    expect(configError(() => clientOptionsFromConf(conf('\ntracker_server = h:0'))).message).toBe(
+      'client.conf:2: tracker_server must be host:port with a port of 1-65535, got "h:0"',
+    );
+    expect(configError(() => clientOptionsFromConf(conf('tracker_server ='))).message).toBe(
+      'client.conf:1: tracker_server must be host:port with a port of 1-65535, got ""',
+    );
+  });
+
+  it('a bad timeout names the file, line and key', () => {
     expect(
       configError(() =>
-        clientOptionsFromConf(parseConfText('tracker_server = h:1\nnetwork_timeout = 0'), 'client.conf'),
+        clientOptionsFromConf(parseConfText('tracker_server = h:1\nnetwork_timeout = 0', 'client.conf')),
       ).message,
-    ).toBe('client.conf: network_timeout must be between 1 and 3600, got 0');
+    ).toBe('client.conf:2: network_timeout must be between 1 and 3600, got 0');
     expect(
-      configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nconnect_timeout = 5s'))).message,
-    ).toContain('connect_timeout must be an integer');
+      configError(() => clientOptionsFromConf(parseConfText('tracker_server = h:1\nconnect_timeout = 5s', 'c.conf')))
+        .message,
+    ).toBe('c.conf:2: connect_timeout must be an integer, got "5s"');
+    expect(
+      configError(() =>
+        clientOptionsFromConf(parseConfText('tracker_server = h:1\nconnection_pool_max_idle_time = 86401', 'c.conf')),
+      ).message,
+    ).toBe('c.conf:2: connection_pool_max_idle_time must be between 1 and 86400, got 86401');
+  });
+
+  it('a key neither this client nor FastDFS knows is an error naming file, line and key', () => {
+    expect(
+      configError(() => clientOptionsFromConf(parseConfText('connect_timeout = 5\ntracker_sever = h:1', 'client.conf')))
+        .message,
+    ).toBe('client.conf:2: unknown key "tracker_sever" (did you mean tracker_server?)');
+    expect(
+      configError(() =>
+        clientOptionsFromConf(parseConfText('tracker_server = h:1\nmax_connections = 9', 'client.conf')),
+      ).message,
+    ).toBe('client.conf:2: unknown key "max_connections"');
+  });
+
+  it("keys of FastDFS's http.conf, pulled in by #include, are accepted and ignored", () => {
+    // Same keys as FastDFS conf/http.conf (V6.16.1), written afresh.
+    const httpConf = [
+      'http.default_content_type = application/octet-stream',
+      'http.mime_types_filename = mime.types',
+      'http.anti_steal.check_token = false',
+      'http.anti_steal.token_ttl = 900',
+      'http.anti_steal.secret_key = FastDFS1234567890',
+      'http.anti_steal.token_check_fail = /home/yuqing/fastdfs/conf/anti-steal.jpg',
+      'http.multi_range.enabled = true',
+    ].join('\n');
+    const entries = parseConfText(`${CLIENT_CONF}#include http.conf\n`, 'client.conf', () => httpConf);
+    expect(clientOptionsFromConf(entries).trackers).toHaveLength(3);
+    const typo = parseConfText(
+      'tracker_server = h:1\n#include http.conf\n',
+      'client.conf',
+      () => '\nhttp.multi_range.enable = 1',
+    );
+    expect(configError(() => clientOptionsFromConf(typo)).message).toBe(
+      'http.conf:2: unknown key "http.multi_range.enable" (did you mean http.multi_range.enabled?)',
+    );
+  });
+});
+
+describe('readClientConf', () => {
+  it("the repository's conf/client.conf: the embedded tracker", () => {
+    expect(readClientConf(REPO_CLIENT_CONF)).toEqual({
+      trackers: ['127.0.0.1:22122'],
+      connectTimeout: 5000,
+      networkTimeout: 30_000,
+      pool: { idleTimeout: 3_600_000 },
+    });
+  });
+
+  it('an error in a file names its path and line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'client-conf-'));
+    try {
+      const path = join(dir, 'client.conf');
+      await writeFile(path, '# mine\ntracker_server = 10.0.0.1:22122\nnetwork_timeout = 7200\n');
+      expect(configError(() => readClientConf(path)).message).toBe(
+        `${path}:3: network_timeout must be between 1 and 3600, got 7200`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
