@@ -19,6 +19,7 @@ const TABLE = {
   EINVAL: { status: 22, code: ErrorCode.INVALID_REQUEST, text: 'invalid argument (EINVAL)', retriable: false },
   ENFILE: { status: 23, code: ErrorCode.SERVER, text: 'too many open files on the server (ENFILE)', retriable: true },
   EMFILE: { status: 24, code: ErrorCode.SERVER, text: 'too many open files in the server (EMFILE)', retriable: true },
+  EFBIG: { status: 27, code: ErrorCode.INVALID_REQUEST, text: 'file too large (EFBIG)', retriable: false },
   ENOSPC: { status: 28, code: ErrorCode.NO_SPACE, text: 'no space left on the storage (ENOSPC)', retriable: false },
   ENOSYS: {
     status: 38,

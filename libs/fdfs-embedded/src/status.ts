@@ -14,6 +14,7 @@ const FS_STATUS: Readonly<Record<string, number>> = {
   EEXIST: Errno.EEXIST,
   ENOSPC: Errno.ENOSPC,
   EDQUOT: Errno.ENOSPC,
+  EFBIG: Errno.EFBIG,
   EISDIR: Errno.EISDIR,
   EACCES: Errno.EACCES,
   EPERM: Errno.EPERM,

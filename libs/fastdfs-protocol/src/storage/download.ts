@@ -13,7 +13,8 @@ import { Cmd } from '../constants.js';
  *   16  group[16]
  *   32  remote filename
  * Response: the bytes, body length = bytes actually sent. Offset >= file size is EINVAL on
- * 6.16 (so an empty file cannot be downloaded); a length past the end is clipped.
+ * 6.16 (so an empty file cannot be downloaded); a length past the end is clipped, however large
+ * (up to 2^63-1: the storage reads both fields as int64_t and only refuses negative ones).
  */
 /** offset + length + group: the filename follows. */
 export const DOWNLOAD_FIXED_SIZE = 8 + 8 + GROUP_NAME_SIZE;
@@ -34,13 +35,26 @@ export function encodeDownloadRequest(req: DownloadRequest): Buffer {
     .toBuffer();
 }
 
-/** Needs a filename after the group, and a non-negative offset and length (storage_service.c 7290-7320). */
+/** A length past every file: no file is 2^53 bytes, so clipping to the file gives the same bytes. */
+const UNBOUNDED_LENGTH = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Needs a filename after the group, and a non-negative offset and length (storage_service.c
+ * 7312-7327). A length beyond 2^53 comes back as Number.MAX_SAFE_INTEGER: the storage clips it to
+ * the file as it does any length past the end. An offset beyond 2^53 is past the end of every
+ * file, EINVAL on the storage (7392-7403): a ProtocolError here.
+ */
 export function decodeDownloadRequest(body: Buffer): DownloadRequest {
   if (body.length <= DOWNLOAD_FIXED_SIZE) throw new ProtocolError(`download: body of ${body.length} bytes`);
   const d = new Decoder(body, 'download request');
-  const offset = d.readInt64();
-  const length = d.readInt64();
-  if (offset < 0 || length < 0) throw new ProtocolError('download: negative offset or length');
+  const rawOffset = d.readBigInt64();
+  const rawLength = d.readBigInt64();
+  if (rawOffset < 0n || rawLength < 0n) throw new ProtocolError('download: negative offset or length');
+  if (rawOffset > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ProtocolError(`download: offset ${rawOffset} is past the end of any file`);
+  }
+  const offset = Number(rawOffset);
+  const length = rawLength > BigInt(UNBOUNDED_LENGTH) ? UNBOUNDED_LENGTH : Number(rawLength);
   const group = d.readFixedString(GROUP_NAME_SIZE);
   return { offset, length, group, filename: d.readRest().toString('latin1') };
 }

@@ -3,7 +3,7 @@ import type { Request } from '../server/handler.js';
 import { invalid } from '../status.js';
 import type { StorageNode } from '../storage-node.js';
 import type { Located } from '../store.js';
-import { checkUploadSize } from './upload-size.js';
+import { checkMaxUploadSize } from './upload-size.js';
 
 /*
  * What 24 append, 34 modify, 36 truncate and 38 regenerate share: an appender file named in
@@ -38,7 +38,7 @@ export async function readAppenderHead(
   const { filenameLength, numbers } = decodeAppenderFixed(await body.read(fixed), count, body.length);
   const fileSize = numbers[count - 1] as number;
   const offset = count === 2 ? (numbers[0] as number) : 0;
-  if (fileSize > node.options.maxUploadSize) await checkUploadSize(node, fileSize);
+  checkMaxUploadSize(node, fileSize);
   const filename = (await body.read(filenameLength)).toString('latin1');
   return { filename, offset, fileSize };
 }

@@ -3,18 +3,19 @@
  * the appender filename, 44..127 bytes. Turns the appender file into a normal one: the new name
  * keeps the sub dir (`M00/XX/YY/`) and the 7-char ext part, and encodes now, the size and the
  * CRC32 of the content. Decision: the `-m` metadata file moves with it (the C server leaves it
- * behind).
+ * behind), under the new name's lock too; it never replaces a `-m` already set on the new name.
  */
-import { rename } from 'node:fs/promises';
 import {
   decodeRegenerateRequest,
   encodeGroupFile,
   encodeNameBase64,
+  Errno,
   EXT_PART_LENGTH,
   PATH_PREFIX_LENGTH,
+  StatusError,
 } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
-import { META_SUFFIX } from '../store.js';
+import { META_SUFFIX, type Store } from '../store.js';
 import { locateAppender } from './appender-file.js';
 import { markSourceUpdate } from './counters.js';
 import { placeUnderFreshName } from './place.js';
@@ -33,9 +34,20 @@ export const regenerateAppender: Handler = async (req, node) => {
       const base64 = encodeNameBase64({ source: options.sourceIp, createTimestamp, fileSize: st.size, crc32: crc });
       return pathPrefix + base64 + extPart;
     });
-    await rename(loc.path + META_SUFFIX, target.path + META_SUFFIX).catch(() => undefined);
+    await store.withLock(target.path, () => moveMetadata(store, loc.path, target.path));
     return target.parsed.filename;
   });
   markSourceUpdate(node);
   return { body: encodeGroupFile({ group: options.groupName, filename }) };
 };
+
+/** Moves `from`'s `-m` file to `to`'s: none is fine; one already set on `to` (EEXIST) wins. */
+async function moveMetadata(store: Store, from: string, to: string): Promise<void> {
+  try {
+    await store.placeExclusive(from + META_SUFFIX, to + META_SUFFIX);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (!(err instanceof StatusError && err.status === Errno.EEXIST)) throw err;
+    await store.discard(from + META_SUFFIX);
+  }
+}

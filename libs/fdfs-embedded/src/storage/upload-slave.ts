@@ -2,7 +2,8 @@
  * 21 UPLOAD_SLAVE_FILE (storage_service.c 5454-5680): master name length 11..127, file_size
  * consistent, prefix non-empty, prefix and ext valid (fdfs_validate_filename, tracker_proto.c
  * 265-285): else EINVAL. Master missing → ENOENT; the slave exists → EEXIST. Slave name:
- * fdfs_gen_slave_filename (common/fdfs_global.c 65-153).
+ * fdfs_gen_slave_filename (common/fdfs_global.c 65-153). The slave is placed under its own
+ * name's lock (placing never replaces a file, so a racing upload of the same slave gets EEXIST).
  */
 import {
   buildSlaveFilename,
@@ -18,7 +19,7 @@ import type { Handler } from '../server/handler.js';
 import { invalid } from '../status.js';
 import { markSourceUpdate } from './counters.js';
 import { placeReceived, receiveContent } from './place.js';
-import { checkUploadSize } from './upload-size.js';
+import { checkMaxUploadSize, checkUploadSize } from './upload-size.js';
 
 export const uploadSlave: Handler = async (req, node) => {
   const { body } = req;
@@ -28,7 +29,7 @@ export const uploadSlave: Handler = async (req, node) => {
   if (head.prefix === '') throw invalid(`upload slave: prefix ${JSON.stringify(head.prefix)}`);
   validateSlavePrefix(head.prefix);
   validateExt(head.ext);
-  if (head.fileSize > options.maxUploadSize) await checkUploadSize(node, head.fileSize);
+  checkMaxUploadSize(node, head.fileSize);
   const master = (await body.read(head.masterFilenameLength)).toString('latin1');
   const masterLoc = store.locate(master);
   await store.regularFile(masterLoc.path);
@@ -37,7 +38,7 @@ export const uploadSlave: Handler = async (req, node) => {
   await checkUploadSize(node, head.fileSize);
   state.counters.totalUploadBytes += head.fileSize;
   const got = await receiveContent(req, node, head.fileSize);
-  await placeReceived(node, got, () => slave.parsed.filename);
+  await store.withLock(slave.path, () => placeReceived(node, got, () => slave.parsed.filename));
   state.counters.successUploadBytes += head.fileSize;
   markSourceUpdate(node);
   return { body: encodeGroupFile({ group: options.groupName, filename: slave.parsed.filename }) };

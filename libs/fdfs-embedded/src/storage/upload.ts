@@ -17,15 +17,13 @@ import type { Handler } from '../server/handler.js';
 import { invalid } from '../status.js';
 import { markSourceUpdate } from './counters.js';
 import { placeReceived, receiveContent } from './place.js';
-import { checkUploadSize } from './upload-size.js';
+import { checkMaxUploadSize, checkUploadSize } from './upload-size.js';
 
 export const upload: Handler = async (req, node) => {
   const { body } = req;
   const { options, state, store } = node;
   if (body.length < UPLOAD_HEAD_SIZE) throw invalid(`upload: body of ${body.length} bytes`);
-  if (body.length - UPLOAD_HEAD_SIZE > options.maxUploadSize) {
-    await checkUploadSize(node, body.length - UPLOAD_HEAD_SIZE);
-  }
+  checkMaxUploadSize(node, body.length - UPLOAD_HEAD_SIZE); // before reading on: the body is not wanted
   const head = decodeUploadHead(await body.read(UPLOAD_HEAD_SIZE), body.length);
   const pathIndex = head.storePathIndex > 127 ? head.storePathIndex - 256 : head.storePathIndex; // int8 on the wire
   if (pathIndex !== -1 && pathIndex !== 0) throw invalid(`upload: store path index ${pathIndex} does not exist`);
