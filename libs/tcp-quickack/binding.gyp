@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "tcp_quickack",
+      "sources": ["src/quickack.c"],
+      "cflags": ["-Wall", "-Wextra"]
+    }
+  ]
+}
