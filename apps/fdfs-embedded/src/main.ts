@@ -4,9 +4,10 @@
  * $PIC_DATA_DIR/fdfs (default ./data/fdfs) unless the conf sets store_path0.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedFdfs, embeddedOptionsFromConf } from '@pic-storage/fdfs-embedded';
+import { stopOnSignals } from './stop-on-signals.js';
 
 const confDir = resolve(process.env.PIC_CONF_DIR ?? 'conf');
 const dataDir = resolve(process.env.PIC_DATA_DIR ?? 'data');
@@ -15,7 +16,7 @@ const logger = pino({ name: 'fdfs-embedded', level: process.env.LOG_LEVEL ?? 'in
 
 async function main(): Promise<void> {
   // A missing conf file means the defaults; a broken one stops the start.
-  const fromConf = existsSync(confPath) ? embeddedOptionsFromConf(confPath) : {};
+  const fromConf = existsSync(confPath) ? embeddedOptionsFromConf(shownPath(confPath)) : {};
   if (!existsSync(confPath)) logger.warn({ conf: confPath }, 'no conf file, using the defaults');
   const server = new EmbeddedFdfs({
     ...fromConf,
@@ -29,24 +30,26 @@ async function main(): Promise<void> {
   await server.start();
   logger.info({ conf: confPath, tracker: server.trackerAddress, storage: server.storageAddress }, 'listening');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    server.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // npm sets npm_lifecycle_event for the script it runs: under `npm start`, npm is the parent to watch.
+  stopOnSignals({ stop: () => server.stop(), logger, watchParent: process.env.npm_lifecycle_event === 'start' });
 }
 
+/** The path as errors show it: relative to the working directory when inside it, like conf/fdfs-embedded.conf. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || resolve(rel) !== path ? path : rel;
+}
+
+/** sysexits.h EX_CONFIG: a supervisor can tell a bad conf (fix it, do not restart) from a crash. */
+const EX_CONFIG = 78;
+
 main().catch((err: unknown) => {
+  // A bad conf or option value (ConfigError, code FDFS_ERR_INVALID_CONFIG) is one readable line
+  // naming the file, line and key; anything else is logged with its stack.
+  if (err instanceof Error && (err as { code?: unknown }).code === 'FDFS_ERR_INVALID_CONFIG') {
+    process.stderr.write(`fdfs-embedded: cannot start: ${err.message}\n`);
+    process.exit(EX_CONFIG);
+  }
   logger.fatal({ err }, 'cannot start');
   process.exit(1);
 });

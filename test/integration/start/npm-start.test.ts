@@ -1,0 +1,205 @@
+/**
+ * `npm start` as a supervisor or a terminal runs it: SIGTERM to npm's pid, Ctrl-C (SIGINT to the
+ * process group), and npm killed outright. Each time the server stops cleanly (its state saved), its
+ * ports close, and no process of the group is left. Runs the built app (apps/fdfs-embedded/dist).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FdfsClient } from 'fastdfs-client-ts';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const WAIT_MS = 20_000;
+
+interface LogLine {
+  msg?: string;
+  pid?: number;
+  reason?: string;
+  tracker?: { port: number };
+  storage?: { port: number };
+}
+
+interface Started {
+  npm: ChildProcess;
+  /** npm's pid, and the id of the process group it leads. */
+  npmPid: number;
+  serverPid: number;
+  trackerPort: number;
+  storagePort: number;
+  logs: LogLine[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let dir: string;
+let started: Started | null = null;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pic-npm-start-'));
+  // Port 0: the server picks free ports and logs them.
+  await writeFile(join(dir, 'fdfs-embedded.conf'), 'tracker_port = 0\nstorage_port = 0\n');
+});
+
+afterEach(async () => {
+  // A failed test must not leave a server behind: kill whatever is left of the group.
+  if (started !== null && groupAlive(started.npmPid)) process.kill(-started.npmPid, 'SIGKILL');
+  started = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `npm start` in the repository root, leading its own process group, as a terminal's job would. */
+async function npmStart(): Promise<Started> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PIC_CONF_DIR: dir,
+    PIC_DATA_DIR: join(dir, 'data'),
+    LOG_LEVEL: 'info',
+  };
+  const npm = spawn('npm', ['start'], { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    npm.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const listening = new Promise<LogLine>((resolve, reject) => {
+    let partial = '';
+    npm.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      partial += chunk;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue; // npm's own "> pic-storage start" banner
+        const entry = JSON.parse(line) as LogLine;
+        logs.push(entry);
+        if (entry.msg === 'listening') resolve(entry);
+      }
+    });
+    npm.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    void exited.then(({ code }) => reject(new Error(`npm start exited (${code}) before listening:\n${output}`)));
+    setTimeout(() => reject(new Error(`npm start not listening after ${WAIT_MS} ms:\n${output}`)), WAIT_MS).unref();
+  });
+  if (npm.pid === undefined) throw new Error('npm did not start');
+  started = {
+    npm,
+    npmPid: npm.pid,
+    serverPid: 0,
+    trackerPort: 0,
+    storagePort: 0,
+    logs,
+    exited,
+  };
+  const line = await listening;
+  started.serverPid = line.pid ?? 0;
+  started.trackerPort = line.tracker?.port ?? 0;
+  started.storagePort = line.storage?.port ?? 0;
+  expect(started.serverPid).toBeGreaterThan(0);
+  expect(started.trackerPort).toBeGreaterThan(0);
+  expect(started.storagePort).toBeGreaterThan(0);
+  return started;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether any process of the group led by `pgid` is still there. */
+function groupAlive(pgid: number): boolean {
+  return alive(-pgid);
+}
+
+async function waitFor(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${WAIT_MS} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 5_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
+/** The parent pid of `pid`, from /proc (Linux). */
+async function parentOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** One upload through the tracker, so the stop has a counter to save. */
+async function uploadOne(s: Started): Promise<void> {
+  const client = new FdfsClient({ trackers: [`127.0.0.1:${s.trackerPort}`] });
+  try {
+    await client.upload(Buffer.from('a picture'), { ext: 'jpg' });
+  } finally {
+    await client.close();
+  }
+}
+
+async function expectStoppedAndGone(s: Started, reason: string): Promise<void> {
+  await waitFor('the server process to exit', () => !alive(s.serverPid));
+  await waitFor('every process of the group to exit', () => !groupAlive(s.npmPid));
+  expect(await refused(s.trackerPort)).toBe(true);
+  expect(await refused(s.storagePort)).toBe(true);
+  // A clean stop: the signal seen, the listeners closed, the state file written with the upload counted.
+  expect(s.logs.find((l) => l.msg === 'stopping')?.reason).toBe(reason);
+  expect(s.logs.some((l) => l.msg === 'embedded FastDFS stopped')).toBe(true);
+  const state = JSON.parse(await readFile(join(dir, 'data/fdfs/data/.embedded-state.json'), 'utf8')) as {
+    counters: { successUploadCount?: number };
+  };
+  expect(state.counters.successUploadCount).toBe(1);
+}
+
+describe('npm start', () => {
+  it('runs the server as npm’s own child (the script execs node, no shell in between)', async () => {
+    const s = await npmStart();
+    expect(await parentOf(s.serverPid)).toBe(s.npmPid);
+    process.kill(s.npmPid, 'SIGTERM');
+    await s.exited;
+  }, 90_000);
+
+  it('SIGTERM to npm’s pid stops the server cleanly, frees its ports, and npm exits 0', async () => {
+    const s = await npmStart();
+    await uploadOne(s);
+    process.kill(s.npmPid, 'SIGTERM');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    await expectStoppedAndGone(s, 'SIGTERM');
+  }, 90_000);
+
+  it('Ctrl-C (SIGINT to the whole process group) stops it once, cleanly', async () => {
+    const s = await npmStart();
+    await uploadOne(s);
+    process.kill(-s.npmPid, 'SIGINT');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    await expectStoppedAndGone(s, 'SIGINT');
+    expect(s.logs.filter((l) => l.msg === 'stopping')).toHaveLength(1);
+  }, 90_000);
+
+  it('npm killed with SIGKILL (no signal forwarded): the server sees its parent gone and stops cleanly', async () => {
+    const s = await npmStart();
+    await uploadOne(s);
+    process.kill(s.npmPid, 'SIGKILL');
+    expect(await s.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await expectStoppedAndGone(s, 'parent exited');
+  }, 90_000);
+});
