@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pino } from 'pino';
-import { EmbeddedFdfs, embeddedOptionsFromConf } from '@pic-storage/fdfs-embedded';
+import { EmbeddedFdfs, embeddedOptionsFromConf, StoreLockedError } from '@pic-storage/fdfs-embedded';
 import { stopOnSignals } from './stop-on-signals.js';
 
 const confDir = resolve(process.env.PIC_CONF_DIR ?? 'conf');
@@ -42,6 +42,8 @@ function shownPath(path: string): string {
 
 /** sysexits.h EX_CONFIG: a supervisor can tell a bad conf (fix it, do not restart) from a crash. */
 const EX_CONFIG = 78;
+/** sysexits.h EX_TEMPFAIL: the store is busy (another instance); retrying later may work. */
+const EX_TEMPFAIL = 75;
 
 main().catch((err: unknown) => {
   // A bad conf or option value (ConfigError, code FDFS_ERR_INVALID_CONFIG) is one readable line
@@ -49,6 +51,11 @@ main().catch((err: unknown) => {
   if (err instanceof Error && (err as { code?: unknown }).code === 'FDFS_ERR_INVALID_CONFIG') {
     process.stderr.write(`fdfs-embedded: cannot start: ${err.message}\n`);
     process.exit(EX_CONFIG);
+  }
+  // Another instance serves this store: one line naming it, and a status that is not a crash.
+  if (err instanceof StoreLockedError) {
+    process.stderr.write(`fdfs-embedded: cannot start: ${err.message}\n`);
+    process.exit(EX_TEMPFAIL);
   }
   logger.fatal({ err }, 'cannot start');
   process.exit(1);

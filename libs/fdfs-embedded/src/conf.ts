@@ -105,8 +105,10 @@ export const EMBEDDED_CONF_KEYS: readonly EmbeddedConfKey[] = [
   entry('buff_size', 'maxMetadataBody', size(64, 64 * 1024 * 1024)),
   entry('max_small_body_size', 'maxSmallBody', size(256, 1024 * 1024)),
   entry('max_connections', 'maxConnections', int(1, 1_000_000)),
+  entry('max_connections_per_ip', 'maxConnectionsPerAddress', int(1, 1_000_000)),
   entry('network_timeout', 'networkTimeoutMs', seconds(1, 2_000_000)),
   entry('idle_timeout', 'idleTimeoutMs', seconds(1, 2_000_000)),
+  entry('idle_timeout_under_pressure', 'pressureIdleTimeoutMs', seconds(1, 2_000_000)),
   entry('response_ip_addr_size', 'ipAddrSize', ipAddrSize),
 ];
 

@@ -8,4 +8,6 @@ export {
   type ResolvedEmbeddedOptions,
 } from './options.js';
 export { embeddedOptionsFromConf } from './conf.js';
+export type { ConnectionStats } from './server/connection-table.js';
+export { StoreLockedError } from './store-lock.js';
 export { FDFS_VERSION } from './version.js';

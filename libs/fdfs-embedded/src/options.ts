@@ -26,7 +26,12 @@ export interface EmbeddedFdfsOptions {
   subdirCountPerPath?: number;
   /** file_distribute_rotate_count: files written to one sub dir before moving to the next. */
   fileDistributeRotateCount?: number;
-  /** Largest upload / append / modify content accepted, in bytes; larger → ENOSPC and the connection is closed. */
+  /**
+   * Largest upload / append / modify content (and truncate target) accepted, in bytes; larger →
+   * EFBIG ("file too large"), answered before the content is read. A backstop, not a product
+   * limit: the default 1 GiB is far above a picture tier's own cap (5 MiB) and holds what a general
+   * FastDFS stores (photos, documents, most videos), while one request still cannot take more.
+   */
   maxUploadSize?: number;
   /** Largest SET_METADATA body (buff_size in storage.conf). */
   maxMetadataBody?: number;
@@ -34,6 +39,16 @@ export interface EmbeddedFdfsOptions {
   maxSmallBody?: number;
   /** Per listener. */
   maxConnections?: number;
+  /**
+   * Connections one remote address may hold on each listener; the next one is closed on accept.
+   * A value of maxConnections or more leaves only maxConnections.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * While a listener holds 80% of maxConnections or more, a connection idle between requests this
+   * long is closed (the address holding the most connections first) instead of after idleTimeoutMs.
+   */
+  pressureIdleTimeoutMs?: number;
   /**
    * network_timeout: a request whose bytes stall this long, or a reply the client stops reading,
    * closes the connection.
@@ -59,10 +74,12 @@ export const EMBEDDED_DEFAULTS = Object.freeze({
   sourceIp: '127.0.0.1',
   subdirCountPerPath: 256,
   fileDistributeRotateCount: 100,
-  maxUploadSize: 64 * 1024 * 1024,
+  maxUploadSize: 1024 * 1024 * 1024,
   maxMetadataBody: 256 * 1024,
   maxSmallBody: 4 * 1024,
   maxConnections: 256,
+  maxConnectionsPerAddress: 64,
+  pressureIdleTimeoutMs: 5_000,
   networkTimeoutMs: 30_000,
   idleTimeoutMs: 900_000,
   ipAddrSize: 16 as IpFieldSize,
@@ -99,8 +116,10 @@ export function resolveEmbeddedOptions(opts: EmbeddedFdfsOptions): ResolvedEmbed
     maxMetadataBody: integerOption('maxMetadataBody', o.maxMetadataBody, 64, 64 * 1024 * 1024),
     maxSmallBody: integerOption('maxSmallBody', o.maxSmallBody, 256, 1024 * 1024),
     maxConnections: integerOption('maxConnections', o.maxConnections, 1, 1_000_000),
+    maxConnectionsPerAddress: integerOption('maxConnectionsPerAddress', o.maxConnectionsPerAddress, 1, 1_000_000),
     networkTimeoutMs: integerOption('networkTimeoutMs', o.networkTimeoutMs, 1, 2 ** 31 - 1),
     idleTimeoutMs: integerOption('idleTimeoutMs', o.idleTimeoutMs, 1, 2 ** 31 - 1),
+    pressureIdleTimeoutMs: integerOption('pressureIdleTimeoutMs', o.pressureIdleTimeoutMs, 1, 2 ** 31 - 1),
     ipAddrSize: o.ipAddrSize,
     logger,
   });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, futimes, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { FileLocks } from './file-locks.js';
 import { invalid, notFound } from './status.js';
+import { openFd, writeAll } from './storage/fd-io.js';
 import { Errno, hex2, type ParsedFileId, parseRemoteFilename, StatusError } from 'fastdfs-protocol';
 
 /** Where a remote filename lives on disk, after every check (see `locate`). */
@@ -21,21 +22,46 @@ export interface Received {
   mtime: number;
 }
 
+export interface DiskSpace {
+  totalMb: number;
+  freeMb: number;
+  freeBytes: number;
+}
+
+/** A data file opened for reading (Store.openRegular): the caller closes `fd` (closeSync). */
+export interface OpenedFile {
+  fd: number;
+  size: number;
+}
+
 /** FDFS_STORAGE_META_FILE_EXT: metadata of `x` is stored in `x-m`. */
 export const META_SUFFIX = '-m';
 
 /**
+ * How long a statfs reading serves the free-space check and the tracker's disk figures. The C
+ * storage reads it periodically too (storage_get_storage_path_free_space... on its report
+ * timer), not per upload; bytes accepted since the reading are counted against it.
+ */
+export const DISK_SPACE_TTL_MS = 1000;
+
+/** O_NONBLOCK: opening a FIFO planted under a data name returns at once (then refused: not a regular file). */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/**
  * The disk side of the storage: `<base>/data/XX/YY/<name>` plus `<name>-m` metadata files,
- * and `<base>/data/.tmp/` for every temp file: content being received and metadata being
- * rewritten. Same file system, so placing a finished file is a link/rename, never a copy. No file
- * id reaches `.tmp`: `locate` builds `data/<2 hex>/<2 hex>/<basename>` and a basename has no `/`
- * and starts with 27 base64 chars, so it is never `.` or `..`.
+ * and `<base>/data/.tmp/` for the temp files of content streamed in (large uploads, appends,
+ * modifies) and of metadata being rewritten. Same file system, so placing a finished file is a
+ * link/rename, never a copy. A small upload, whole in memory, is written straight under its final
+ * name (writeNew). No file id reaches `.tmp`: `locate` builds `data/<2 hex>/<2 hex>/<basename>` and
+ * a basename has no `/` and starts with 27 base64 chars, so it is never `.` or `..`.
  */
 export class Store {
   readonly dataDir: string;
   readonly tmpDir: string;
-  private readonly madeDirs = new Set<string>();
   private readonly locks = new FileLocks();
+  /** The last statfs (in flight or done) and when it started; bytes accepted since then. */
+  private space: { at: number; reading: Promise<DiskSpace> } | null = null;
+  private acceptedSince = 0;
 
   constructor(
     basePath: string,
@@ -101,39 +127,103 @@ export class Store {
     }
   }
 
-  subdirPath(high: number, low: number): string {
-    return join(this.dataDir, hex2(high), hex2(low));
-  }
-
-  async ensureSubdir(high: number, low: number): Promise<void> {
-    const dir = this.subdirPath(high, low);
-    if (this.madeDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
-    this.madeDirs.add(dir);
+  /**
+   * Runs `fn`, which creates something at `path`; when it fails with ENOENT, creates the sub dir
+   * of `path` and runs it once more. So a sub dir is made the first time a file goes there, and
+   * again if someone removed it, at no cost while it exists (no mkdir or stat per upload).
+   */
+  async inSubdir<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await mkdir(dirname(path), { recursive: true });
+    return fn();
   }
 
   /**
-   * Receives `size` bytes into a temp file, computing the CRC32 on the way. The temp file is
-   * removed if anything fails (stalled or closed connection, full disk).
+   * Creates `path` (never replacing a file: EEXIST) with `data`, its mtime `mtime` (seconds: the
+   * timestamp its name encodes). Two thread-pool calls, open and write; fstat and close run
+   * inline (see fd-io.ts). If the write fails (ENOSPC, EIO) the partial file is removed before
+   * the error goes on: nothing is left under the name. A process killed between the open and the
+   * close can leave a partial file under this fresh name, whose upload was never acknowledged.
+   */
+  async writeNew(path: string, data: Uint8Array, mtime: number): Promise<void> {
+    let fd: number;
+    try {
+      fd = await this.inSubdir(path, () => openFd(path, 'wx'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new StatusError(Errno.EEXIST, `${path} exists`);
+      throw err;
+    }
+    let open = true;
+    try {
+      await writeAll(fd, data, 0);
+      // The kernel stamps the write with its own (coarse) clock: a second boundary between the
+      // name's timestamp and the write is mended, so the mtime is what the name says.
+      if (Math.floor(fstatSync(fd).mtimeMs / 1000) !== mtime) await futimesFd(fd, mtime);
+      open = false;
+      closeSync(fd);
+    } catch (err) {
+      if (open) closeQuietly(fd);
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Receives `size` bytes into a temp file in .tmp, computing the CRC32 on the way: content that
+   * may arrive slowly or be too large to hold. The temp file is removed if anything fails
+   * (stalled or closed connection, full disk).
    */
   async receive(size: number, stream: (sink: (chunk: Buffer) => Promise<void>) => Promise<void>): Promise<Received> {
     const tmpPath = join(this.tmpDir, randomUUID());
-    const handle = await open(tmpPath, 'wx');
+    const fd = await openFd(tmpPath, 'wx');
     let crc = 0;
+    let at = 0;
+    let open = true;
     try {
       await stream(async (chunk) => {
         crc = crc32(chunk, crc);
-        let off = 0;
-        while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+        await writeAll(fd, chunk, at);
+        at += chunk.length;
       });
-      await handle.close();
+      const { mtimeMs } = fstatSync(fd);
+      open = false;
+      closeSync(fd);
+      return { tmpPath, size, crc32: crc >>> 0, mtime: Math.floor(mtimeMs / 1000) };
     } catch (err) {
-      await handle.close().catch(() => undefined);
+      if (open) closeQuietly(fd);
       await unlink(tmpPath).catch(() => undefined);
       throw err;
     }
-    const st = await stat(tmpPath);
-    return { tmpPath, size, crc32: crc >>> 0, mtime: Math.floor(st.mtimeMs / 1000) };
+  }
+
+  /**
+   * Opens a data file to read it: ENOENT when missing, EISDIR when not a regular file (a symlink
+   * is followed, as stat does). One thread-pool call; the size comes from fstat, inline.
+   */
+  async openRegular(path: string): Promise<OpenedFile> {
+    let fd: number;
+    try {
+      fd = await openFd(path, READ_FLAGS);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`no such file ${path}`);
+      throw err;
+    }
+    let st: Stats;
+    try {
+      st = fstatSync(fd);
+    } catch (err) {
+      closeQuietly(fd);
+      throw err;
+    }
+    if (!st.isFile()) {
+      closeQuietly(fd);
+      throw new StatusError(Errno.EISDIR, `${path} is not a regular file`);
+    }
+    return { fd, size: st.size };
   }
 
   /**
@@ -173,14 +263,30 @@ export class Store {
     }
   }
 
-  async diskSpace(): Promise<{ totalMb: number; freeMb: number; freeBytes: number }> {
-    const s = await statfs(this.dataDir);
-    const mb = 1024 * 1024;
-    return {
-      totalMb: Math.floor((s.blocks * s.bsize) / mb),
-      freeMb: Math.floor((s.bavail * s.bsize) / mb),
-      freeBytes: s.bavail * s.bsize,
-    };
+  /** The store path's size and free space, read at most DISK_SPACE_TTL_MS ago (one statfs at a time). */
+  diskSpace(): Promise<DiskSpace> {
+    const now = Date.now();
+    if (this.space === null || now - this.space.at >= DISK_SPACE_TTL_MS) {
+      const reading = readDiskSpace(this.dataDir);
+      this.space = { at: now, reading };
+      this.acceptedSince = 0;
+      // A failed statfs is not reused: the next caller tries again.
+      reading.catch(() => {
+        if (this.space?.reading === reading) this.space = null;
+      });
+    }
+    return this.space.reading;
+  }
+
+  /**
+   * ENOSPC unless `size` more bytes fit in the free space of the last reading, less the bytes
+   * accepted since it; else counts them as accepted. A check, not a reservation: a write that
+   * meets a full disk anyway fails with ENOSPC and is removed.
+   */
+  async acceptBytes(size: number): Promise<void> {
+    const { freeBytes } = await this.diskSpace();
+    if (freeBytes - this.acceptedSince < size) throw new StatusError(Errno.ENOSPC, 'no space left on the store path');
+    this.acceptedSince += size;
   }
 
   /**
@@ -236,5 +342,28 @@ export class Store {
   /** Number of entries in .tmp, for tests that check nothing half-written stays behind. */
   async pendingTemps(): Promise<number> {
     return (await readdir(this.tmpDir)).length;
+  }
+}
+
+async function readDiskSpace(dir: string): Promise<DiskSpace> {
+  const s = await statfs(dir);
+  const mb = 1024 * 1024;
+  return {
+    totalMb: Math.floor((s.blocks * s.bsize) / mb),
+    freeMb: Math.floor((s.bavail * s.bsize) / mb),
+    freeBytes: s.bavail * s.bsize,
+  };
+}
+
+function futimesFd(fd: number, seconds: number): Promise<void> {
+  return new Promise((resolve, reject) => futimes(fd, seconds, seconds, (err) => (err === null ? resolve() : reject(err))));
+}
+
+/** Closes a descriptor on an error path, where the first error is the one to report. */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already failing
   }
 }

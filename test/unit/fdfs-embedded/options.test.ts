@@ -20,7 +20,7 @@ describe('options', () => {
       trackerPort: 22122,
       storagePort: 23000,
       groupName: 'group1',
-      maxUploadSize: 64 * 1024 * 1024,
+      maxUploadSize: 1024 * 1024 * 1024,
       ipAddrSize: 16,
     });
   });

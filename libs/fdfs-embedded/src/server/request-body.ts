@@ -82,6 +82,7 @@ export class RequestBody {
     return new Promise((resolve, reject) => {
       const fail = (): void => {
         this.notify = null;
+        this.flow.fed();
         reject(new ReadError('network-timeout'));
       };
       let timer = setTimeout(fail, this.timeoutMs);
@@ -93,6 +94,7 @@ export class RequestBody {
           return;
         }
         this.notify = null;
+        this.flow.fed();
         if (this.buffered >= need) resolve();
         else reject(this.gone);
       };

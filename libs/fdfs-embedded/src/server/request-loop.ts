@@ -4,6 +4,7 @@ import { Cmd, Errno } from 'fastdfs-protocol';
 import type { EmbeddedLogger } from '../options.js';
 import { invalid, statusOf } from '../status.js';
 import type { StorageNode } from '../storage-node.js';
+import type { TrackedConnection } from './connection-table.js';
 import type { CommandTable, Request } from './handler.js';
 import { ReadError } from './read-error.js';
 import { type Reply, writeReply } from './reply-writer.js';
@@ -16,6 +17,8 @@ export interface RequestLoopConfig {
   networkTimeoutMs: number;
   idleTimeoutMs: number;
   logger: EmbeddedLogger;
+  /** The listener's record of this connection (ConnectionTable): it sees when the connection is idle. */
+  tracked?: TrackedConnection;
 }
 
 /** A refused request whose unread body is at most this long is skipped; a longer one closes the connection. */
@@ -26,15 +29,20 @@ const LINGER_MS = 2000;
 /**
  * Serves one connection's requests in order until the peer quits, a timeout strikes, or a
  * request leaves the stream unreadable. One request at a time: its reply is written before
- * the next header is looked at (FastDFS has no request id).
+ * the next header is looked at (FastDFS has no request id). A reply the client does not read
+ * holds the loop in writeReply, so its pipelined requests pile up unparsed and its socket is
+ * paused (SocketFlow); a client whose requests are all buffered yields its turn every
+ * YIELD_EVERY requests.
  */
 export async function serveConnection(socket: Socket, config: RequestLoopConfig): Promise<void> {
   const { logger, role, networkTimeoutMs } = config;
   const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
   socket.setNoDelay(true);
   const source = new RequestSource(socket, networkTimeoutMs, config.idleTimeoutMs);
+  config.tracked?.observe(source);
   try {
     for (;;) {
+      await source.yieldTurn();
       const incoming = await source.next();
       // 82 QUIT: close without a reply (tracker_service.c 4455-4457, storage_service.c 8590-8592).
       if (incoming === null || incoming.header.cmd === Cmd.QUIT) {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type FrameEvent, FrameReader } from '@pic-storage/framing';
 import { FRAME_FORMAT, HEADER_SIZE, type Header } from 'fastdfs-protocol';
 import { ReadError } from './read-error.js';
@@ -9,6 +10,12 @@ export interface Incoming {
   header: Header;
   body: RequestBody;
 }
+
+/**
+ * Requests served back-to-back from bytes already here before the connection lets the others
+ * run: without a wait for I/O, a pipelining client would keep the event loop to itself.
+ */
+export const YIELD_EVERY = 16;
 
 /**
  * The requests of one connection, one at a time: socket chunks go through one FrameReader,
@@ -30,6 +37,9 @@ export class RequestSource {
   private gone = false;
   private discarding = false;
   private notify: (() => void) | null = null;
+  /** Requests handed out since the loop last waited for bytes or yielded its turn. */
+  private streak = 0;
+  private idleFrom: number | null = null;
 
   constructor(
     socket: Socket,
@@ -41,8 +51,10 @@ export class RequestSource {
       if (this.discarding) return;
       this.unparsed.push(chunk);
       this.flow.received(chunk.length);
+      this.idleFrom = null;
       this.pump();
       this.notify?.();
+      this.flow.settle();
     });
     const onGone = (): void => {
       this.gone = true;
@@ -61,16 +73,42 @@ export class RequestSource {
   async next(): Promise<Incoming | null> {
     this.wanted = true;
     this.pump();
+    this.flow.settle();
     for (;;) {
       if (this.ready !== null) {
         const incoming = this.ready;
         this.ready = null;
+        this.idleFrom = null;
+        this.streak += 1;
         return incoming;
       }
       if (this.broken !== null) throw this.broken.err;
       if (this.gone) return null;
-      await this.bytes(this.flow.buffered === 0 ? 'idle-timeout' : 'network-timeout');
+      this.streak = 0;
+      const idle = this.flow.buffered === 0;
+      this.idleFrom = idle ? (this.idleFrom ?? Date.now()) : null;
+      await this.bytes(idle ? 'idle-timeout' : 'network-timeout');
     }
+  }
+
+  /**
+   * After YIELD_EVERY requests taken back-to-back from bytes already buffered, waits one turn of
+   * the event loop (setImmediate), so that other connections' I/O is served in between.
+   */
+  async yieldTurn(): Promise<void> {
+    if (this.streak < YIELD_EVERY) return;
+    this.streak = 0;
+    await nextTurn();
+  }
+
+  /** Since when the connection waits for its next request with no byte of it here; null when it does not. */
+  get idleSince(): number | null {
+    return this.idleFrom;
+  }
+
+  /** Bytes received and not yet consumed by a handler (pipelined requests included). */
+  get buffered(): number {
+    return this.flow.buffered;
   }
 
   /** From now on incoming bytes are dropped: used while a connection lingers before closing. */
@@ -90,14 +128,15 @@ export class RequestSource {
       const event = this.pull();
       if (event === undefined) return;
       if (event.type === 'head') {
-        this.flow.taken(HEADER_SIZE);
+        this.flow.parsedHeader(HEADER_SIZE);
         const body = new RequestBody(event.header.cmd, event.bodyLength, this.flow, this.networkTimeoutMs);
         if (this.gone) body.close();
         this.ready = { header: event.header, body };
         this.receiving = body;
         this.wanted = false;
-      } else if (event.type === 'chunk') {
-        this.receiving?.feed(event.chunk);
+      } else if (event.type === 'chunk' && this.receiving !== null) {
+        this.flow.parsedBody(event.chunk.length);
+        this.receiving.feed(event.chunk);
       } else if (event.type === 'end') {
         this.receiving = null; // the next frame waits until the loop asks for it
       }
@@ -129,11 +168,13 @@ export class RequestSource {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.notify = null;
+        this.flow.fed();
         reject(new ReadError(reason));
       }, timeoutMs);
       this.notify = () => {
         clearTimeout(timer);
         this.notify = null;
+        this.flow.fed();
         resolve();
       };
     });
