@@ -2,7 +2,22 @@ import { Readable } from 'node:stream';
 import { readClientConf } from './client-conf.js';
 import { call, callStream, retrySafe } from './net/call.js';
 import { type Content, contentSize } from './net/content.js';
-import { ErrorCode, FdfsError, InvalidArgumentError } from './errors.js';
+import {
+  checkBoolean,
+  checkGroup,
+  checkMetadata,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkOptionalGroup,
+  checkOptionalNonNegativeInteger,
+  checkOptionalString,
+  checkOptions,
+  checkString,
+  checkUploadSource,
+  toAddress,
+  toGroupFile,
+} from './arguments.js';
+import { ErrorCode, FdfsError, FileTooLargeError, InvalidArgumentError, StatusError } from './errors.js';
 import type { ResponseStream } from './net/connection.js';
 import { ConnectionPool, type PoolStats } from './net/pool.js';
 import { TrackerSet, type TrackerState } from './net/tracker-set.js';
@@ -16,6 +31,7 @@ import {
   decodeFileId,
   Delete,
   Download,
+  Errno,
   extOfFilename,
   type FetchTargets,
   type FileIdInfo,
@@ -29,8 +45,6 @@ import {
   type Metadata,
   type MetadataMode,
   Modify,
-  parseAddress,
-  parseFileId,
   QueryFetchAll,
   QueryFetchOne,
   QueryFileInfo,
@@ -42,6 +56,7 @@ import {
   RegenerateAppender,
   type RemoteFileInfo,
   SetMetadata,
+  STORAGE_ID_SIZE,
   type StorageStat,
   type StoreTarget,
   type StoreTargets,
@@ -110,72 +125,87 @@ export class FdfsClient {
 
   /** A client configured from a FastDFS client.conf; `overrides` win over the file. */
   static fromConfFile(path: string, overrides: Partial<FdfsClientOptions> = {}): FdfsClient {
+    checkString('path', path);
+    checkOptions('overrides', overrides);
     return new FdfsClient({ ...readClientConf(path), ...overrides });
   }
 
   // ---- tracker commands -------------------------------------------------------------
 
-  queryStore(group?: string): Promise<StoreTarget> {
+  async queryStore(group?: string): Promise<StoreTarget> {
+    checkOptionalGroup('group', group);
     return group === undefined ? this.tracker(QueryStore, undefined) : this.tracker(QueryStoreInGroup, group);
   }
 
-  queryStoreAll(group?: string): Promise<StoreTargets> {
+  async queryStoreAll(group?: string): Promise<StoreTargets> {
+    checkOptionalGroup('group', group);
     return group === undefined ? this.tracker(QueryStoreAll, undefined) : this.tracker(QueryStoreAllInGroup, group);
   }
 
   /** The storage to read `fileId` from (QUERY_FETCH_ONE). */
   async queryFetch(fileId: string): Promise<FetchTargets> {
-    return this.tracker(QueryFetchOne, toGroupFile(fileId));
+    return this.tracker(QueryFetchOne, toGroupFile('fileId', fileId));
   }
 
   /** Every storage that can serve `fileId` (QUERY_FETCH_ALL). */
   async queryFetchAll(fileId: string): Promise<FetchTargets> {
-    return this.tracker(QueryFetchAll, toGroupFile(fileId));
+    return this.tracker(QueryFetchAll, toGroupFile('fileId', fileId));
   }
 
   /** The storage to change `fileId` on: its source (QUERY_UPDATE). */
   async queryUpdate(fileId: string): Promise<FetchTargets> {
-    return this.tracker(QueryUpdate, toGroupFile(fileId));
+    return this.tracker(QueryUpdate, toGroupFile('fileId', fileId));
   }
 
   listGroups(): Promise<GroupStat[]> {
     return this.tracker(ListAllGroups, undefined);
   }
 
-  listGroup(group: string): Promise<GroupStat> {
+  async listGroup(group: string): Promise<GroupStat> {
+    checkGroup('group', group);
     return this.tracker(ListOneGroup, group);
   }
 
-  listStorages(group: string, storageId?: string): Promise<StorageStat[]> {
+  async listStorages(group: string, storageId?: string): Promise<StorageStat[]> {
+    checkGroup('group', group);
+    checkOptionalString('storageId', storageId);
+    if (storageId !== undefined && storageId.length >= STORAGE_ID_SIZE) {
+      throw new InvalidArgumentError(
+        `storageId must be at most ${STORAGE_ID_SIZE - 1} characters, got ${storageId.length}`,
+      );
+    }
     return this.tracker(ListStorage, storageId === undefined ? { group } : { group, storageId });
   }
 
   /** ACTIVE_TEST against a tracker (the next in turn) or a given server address. */
   async activeTest(server?: Address | string): Promise<void> {
     if (server === undefined) return this.tracker(ActiveTest, undefined);
-    const address = typeof server === 'string' ? parseAddress(server, 'server') : server;
-    return this.onPool(this.poolFor(address), ActiveTest, undefined);
+    return this.onPool(this.poolFor(toAddress('server', server)), ActiveTest, undefined);
   }
 
   // ---- storage commands -------------------------------------------------------------
 
   /** Uploads a file and returns its file id (`group1/M00/00/00/xxx.ext`). */
-  upload(source: UploadSource, options: UploadOptions = {}): Promise<string> {
+  async upload(source: UploadSource, options: UploadOptions = {}): Promise<string> {
     return this.uploadAs(Upload, source, options);
   }
 
   /** Uploads an appender file: one that append, modify and truncate may change later. */
-  uploadAppender(source: UploadSource, options: UploadOptions = {}): Promise<string> {
+  async uploadAppender(source: UploadSource, options: UploadOptions = {}): Promise<string> {
     return this.uploadAs(UploadAppender, source, options);
   }
 
   private async uploadAs(command: typeof Upload, source: UploadSource, options: UploadOptions): Promise<string> {
+    checkOptions('options', options);
     const ext = options.ext ?? '';
+    checkString('options.ext', ext);
     validateExt(ext);
+    checkOptionalGroup('options.group', options.group);
+    if (options.metadata !== undefined) checkMetadata('options.metadata', options.metadata);
     const content = toContent(source, options.size);
     const target = await this.queryStore(options.group);
     const head = { storePathIndex: target.storePathIndex, fileSize: contentSize(content), ext };
-    const fileId = toFileId(await this.onPool(this.poolFor(target), command, head, content));
+    const fileId = toFileId(await tooLarge(this.onPool(this.poolFor(target), command, head, content), head.fileSize));
     if (options.metadata !== undefined && Object.keys(options.metadata).length > 0) {
       try {
         await this.setMetadata(fileId, options.metadata, 'overwrite');
@@ -189,77 +219,104 @@ export class FdfsClient {
 
   /** Uploads a slave file next to `masterFileId` (a thumbnail, say) and returns its id. */
   async uploadSlave(masterFileId: string, source: UploadSource, options: SlaveOptions): Promise<string> {
-    const master = toGroupFile(masterFileId);
+    const master = toGroupFile('masterFileId', masterFileId);
+    if (options === undefined) throw new InvalidArgumentError('options must be an object with a prefix, got undefined');
+    checkOptions('options', options);
+    checkString('options.prefix', options.prefix);
+    checkOptionalString('options.ext', options.ext);
     const ext = options.ext ?? extOfFilename(master.filename);
     // The storage refuses an empty prefix outright (storage_service.c 5524-5530).
     if (options.prefix === '') throw new InvalidArgumentError('a slave file needs a non-empty prefix');
     buildSlaveFilename(master.filename, options.prefix, ext); // validates before any I/O
     const content = toContent(source, options.size);
     const head = { masterFilename: master.filename, fileSize: contentSize(content), prefix: options.prefix, ext };
-    return toFileId(await this.onSource(master, UploadSlave, head, content));
+    return toFileId(await tooLarge(this.onSource(master, UploadSlave, head, content), head.fileSize));
   }
 
   async append(fileId: string, source: UploadSource, options: { size?: number } = {}): Promise<void> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
+    checkOptions('options', options);
     const content = toContent(source, options.size);
-    await this.onSource(file, Append, { filename: file.filename, fileSize: contentSize(content) }, content);
+    const head = { filename: file.filename, fileSize: contentSize(content) };
+    await tooLarge(this.onSource(file, Append, head, content), head.fileSize);
   }
 
   async modify(fileId: string, offset: number, source: UploadSource, options: { size?: number } = {}): Promise<void> {
-    const file = toGroupFile(fileId);
-    checkOffset('offset', offset);
+    const file = toGroupFile('fileId', fileId);
+    checkNonNegativeInteger('offset', offset);
+    checkOptions('options', options);
     const content = toContent(source, options.size);
-    await this.onSource(file, Modify, { filename: file.filename, offset, fileSize: contentSize(content) }, content);
+    const head = { filename: file.filename, offset, fileSize: contentSize(content) };
+    await tooLarge(this.onSource(file, Modify, head, content), head.fileSize);
   }
 
   async truncate(fileId: string, size = 0): Promise<void> {
-    const file = toGroupFile(fileId);
-    checkOffset('size', size);
-    await this.onSource(file, Truncate, { filename: file.filename, truncatedSize: size });
+    const file = toGroupFile('fileId', fileId);
+    checkNonNegativeInteger('size', size);
+    await tooLarge(this.onSource(file, Truncate, { filename: file.filename, truncatedSize: size }), size);
   }
 
   /** Turns an appender file into a normal one under a new name (FastDFS 6.02+); returns the new id. */
   async regenerateAppenderFilename(fileId: string): Promise<string> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
     return toFileId(await this.onSource(file, RegenerateAppender, file.filename));
   }
 
   async delete(fileId: string): Promise<void> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
     await this.onSource(file, Delete, file);
   }
 
-  /** Downloads into memory. Note FastDFS 6.16 refuses to download an empty file (EINVAL). */
+  /**
+   * Downloads into memory. The end of the file is handled differently by FastDFS versions:
+   * 6.15.4+ clips a length past the end and refuses an offset at or past it (EINVAL, so an empty
+   * file cannot be downloaded); earlier versions refuse a length past the end (EINVAL), answer an
+   * offset at the end with no bytes, and one past it with a malformed reply (a ProtocolError).
+   */
   async download(fileId: string, range: RangeOptions = {}): Promise<Buffer> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
     const request = { ...file, ...toRange(range) };
     const pool = await this.storagePool(QueryFetchOne, file);
     // A range download asks for `length` bytes at most; a whole-file one is bounded by Buffer's own limit.
-    return pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent);
+    return pastTheEnd(
+      pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent),
+      request,
+    );
   }
 
   /** Downloads as a stream read straight off the socket; `contentLength` is known up front. */
   async downloadStream(fileId: string, range: RangeOptions = {}): Promise<ResponseStream> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
     const request = { ...file, ...toRange(range) };
     const pool = await this.storagePool(QueryFetchOne, file);
-    return pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent);
+    return pastTheEnd(
+      pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent),
+      request,
+    );
   }
 
   async setMetadata(fileId: string, metadata: Metadata, mode: MetadataMode = 'overwrite'): Promise<void> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
+    checkMetadata('metadata', metadata);
+    checkOneOf('mode', mode, METADATA_MODES);
     await this.onSource(file, SetMetadata, { ...file, mode, metadata });
   }
 
   /** Metadata of a file; FastDFS answers NOT_FOUND both for a missing file and for one without metadata. */
   async getMetadata(fileId: string): Promise<Metadata> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
     return this.onSource(file, GetMetadata, file);
   }
 
-  /** QUERY_FILE_INFO: size and time from the storage's disk; CRC32 computed for appender/slave files. */
+  /**
+   * QUERY_FILE_INFO: size and time from the storage's disk; CRC32 computed for appender files,
+   * and for slave files from FastDFS 6.15.1 on (earlier versions report the master's CRC32,
+   * which the slave's name carries).
+   */
   async queryFileInfo(fileId: string, options: { computeCrc32?: boolean } = {}): Promise<RemoteFileInfo> {
-    const file = toGroupFile(fileId);
+    const file = toGroupFile('fileId', fileId);
+    checkOptions('options', options);
+    checkBoolean('options.computeCrc32', options.computeCrc32);
     const pool = await this.storagePool(QueryFetchOne, file);
     return this.onPool(pool, QueryFileInfo, { ...file, computeCrc32: options.computeCrc32 ?? true });
   }
@@ -272,6 +329,9 @@ export class FdfsClient {
     fileId: string,
     options: { fromServer?: boolean } = {},
   ): Promise<FileIdInfo & { fromServer: boolean }> {
+    checkString('fileId', fileId);
+    checkOptions('options', options);
+    checkBoolean('options.fromServer', options.fromServer);
     const info = decodeFileId(fileId);
     if (!(options.fromServer ?? true) || (info.type === 'normal' && info.sourceIp !== '')) {
       return { ...info, fromServer: false };
@@ -371,39 +431,60 @@ export class FdfsClient {
   }
 }
 
-function toGroupFile(fileId: string): GroupFile {
-  const parsed = parseFileId(fileId);
-  return { group: parsed.group, filename: parsed.filename };
-}
-
 function toFileId(file: GroupFile): string {
   return `${file.group}/${file.filename}`;
 }
 
-function toContent(source: UploadSource, size: number | undefined): Content {
+function toContent(source: UploadSource, size: unknown): Content {
+  checkUploadSource('source', source);
+  checkOptionalNonNegativeInteger('options.size', size);
   if (Buffer.isBuffer(source)) {
     if (size !== undefined && size !== source.length) {
-      throw new InvalidArgumentError(`size ${size} does not match the ${source.length}-byte buffer`);
+      throw new InvalidArgumentError(`options.size ${size} does not match the ${source.length}-byte buffer`);
     }
     return source;
   }
-  if (size === undefined || !Number.isSafeInteger(size) || size < 0) {
-    throw new InvalidArgumentError('size (a non-negative integer) is required when uploading from a stream');
+  if (size === undefined) {
+    throw new InvalidArgumentError('options.size (a non-negative integer) is required when uploading from a stream');
   }
   return { stream: source, size };
 }
 
-function checkOffset(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
-}
-
 function toRange(range: RangeOptions): { offset: number; length: number } {
+  checkOptions('range', range);
   const offset = range.offset ?? 0;
   const length = range.length ?? 0;
-  checkOffset('offset', offset);
-  checkOffset('length', length);
+  checkNonNegativeInteger('range.offset', offset);
+  checkNonNegativeInteger('range.length', length);
   return { offset, length };
+}
+
+/**
+ * A download's EINVAL says nothing of why; the usual reason is the range against the file's size,
+ * whose rules changed in FastDFS 6.15.4 (see `download`): say so, with the range asked for.
+ */
+function pastTheEnd<T>(request: Promise<T>, range: { offset: number; length: number }): Promise<T> {
+  return request.catch((err: unknown) => {
+    if (err instanceof StatusError && err.status === Errno.EINVAL) {
+      err.message +=
+        ` (offset ${range.offset}, length ${range.length}: FastDFS 6.15.4+ refuses an offset at or past the end ` +
+        'of the file, so an empty file too, and earlier versions a length past it)';
+    }
+    throw err;
+  });
+}
+
+const METADATA_MODES: readonly MetadataMode[] = ['overwrite', 'merge'];
+
+/**
+ * EFBIG names no size: say how many bytes were sent and which limit refused them (the storage's
+ * max_upload_file_size; FastDFS itself has none, the embedded server has).
+ */
+function tooLarge<T>(request: Promise<T>, size: number): Promise<T> {
+  return request.catch((err: unknown) => {
+    if (err instanceof StatusError && err.status === Errno.EFBIG) throw new FileTooLargeError(err, size);
+    throw err;
+  });
 }
 
 export type { Readable };

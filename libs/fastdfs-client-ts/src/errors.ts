@@ -1,9 +1,10 @@
 /**
  * The client's errors: the catalogue, the base class and the codec errors come from
  * fastdfs-protocol (one table for both sides of the wire); the transport errors — connect,
- * timeout, closed connection, no tracker — are the client's own.
+ * timeout, closed connection, no tracker — are the client's own, and so is FileTooLargeError,
+ * the EFBIG StatusError that also says how many bytes were refused.
  */
-import { ErrorCode, FdfsError } from 'fastdfs-protocol';
+import { Errno, ErrorCode, FdfsError, StatusError } from 'fastdfs-protocol';
 
 export {
   ConfigError,
@@ -53,6 +54,24 @@ export class ConnectionClosedError extends FdfsError {
         (cause === undefined ? '' : `: ${describe(cause)}`),
       { retriable: true, cause },
     );
+  }
+}
+
+/**
+ * The storage answered EFBIG (status 27) to content over its max_upload_file_size (the embedded
+ * server's limit; FastDFS has none). A StatusError like any other, whose message also says how
+ * many bytes were sent, since the status alone does not.
+ */
+export class FileTooLargeError extends StatusError {
+  constructor(
+    refused: StatusError,
+    /** Bytes the request sent (or, for truncate, asked the file to have). */
+    readonly size: number,
+  ) {
+    super(Errno.EFBIG, refused.operation, refused.address);
+    const where = refused.address === '' ? refused.operation : `${refused.operation} failed on ${refused.address}`;
+    const limit = "the storage's max_upload_file_size";
+    this.message = `${where}: file too large (${size} bytes > ${limit}) (status ${Errno.EFBIG})`;
   }
 }
 

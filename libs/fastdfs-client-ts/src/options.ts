@@ -1,7 +1,8 @@
 import { integerOption } from 'fastdfs-conf';
+import { describeValue, toAddress } from './arguments.js';
 import { ConfigError } from './errors.js';
 import type { PoolOptions } from './net/pool.js';
-import { type Address, parseAddress } from 'fastdfs-protocol';
+import type { Address } from 'fastdfs-protocol';
 
 export interface FdfsClientOptions {
   /** Tracker addresses, `host:port` strings or objects. Required, at least one. */
@@ -37,18 +38,14 @@ export const DEFAULTS = Object.freeze({
 
 /** Validates once, with messages that name the bad option, and freezes the result. */
 export function resolveClientOptions(options: FdfsClientOptions): Readonly<ResolvedClientOptions> {
+  if (!isObject(options)) throw new ConfigError(`options must be an object, got ${describeValue(options)}`);
   if (!Array.isArray(options.trackers) || options.trackers.length === 0) {
     throw new ConfigError('trackers must list at least one tracker as "host:port"');
   }
-  const trackers = options.trackers.map((t, i) => {
-    try {
-      return typeof t === 'string'
-        ? parseAddress(t, `trackers[${i}]`)
-        : parseAddress(`${t.host}:${t.port}`, `trackers[${i}]`);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
-  });
+  const trackers = options.trackers.map((t: unknown, i) => trackerAddress(t, `trackers[${i}]`));
+  if (options.pool !== undefined && !isObject(options.pool)) {
+    throw new ConfigError(`pool must be an object, got ${describeValue(options.pool)}`);
+  }
   const pool = { ...DEFAULTS.pool, ...options.pool };
   const resolved: ResolvedClientOptions = {
     trackers,
@@ -71,4 +68,17 @@ export function resolveClientOptions(options: FdfsClientOptions): Readonly<Resol
   for (const tracker of resolved.trackers) Object.freeze(tracker);
   Object.freeze(resolved.trackers);
   return Object.freeze(resolved);
+}
+
+/** A tracker as `host:port` / `[v6]:port`, or as `{ host, port }`; a ConfigError when it is neither. */
+function trackerAddress(tracker: unknown, name: string): Address {
+  try {
+    return toAddress(name, tracker);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

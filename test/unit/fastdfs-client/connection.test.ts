@@ -18,6 +18,7 @@ import {
   ConnectionClosedError,
   ErrorCode,
   FdfsError,
+  InvalidArgumentError,
   ProtocolError,
   StatusError,
   TimeoutError,
@@ -315,6 +316,46 @@ describe('Connection: the request on the wire', () => {
   });
 });
 
+describe('Connection: what a source stream yields', () => {
+  it.each([
+    ['a string', ['abc'], 'a string ("abc")'],
+    ['a number', [42], 'a number (42)'],
+    ['an object', [{ x: 1 }], 'an object'],
+  ])('rejects a stream that yields %s with InvalidArgumentError, sending no content', async (_what, items, shown) => {
+    const { conn, peer } = await open();
+    const err = await rejection(
+      conn.request({
+        cmd: 11,
+        operation: 'upload',
+        maxResponseBody: 1024,
+        stream: { source: Readable.from(items, { objectMode: true }) as Readable, size: 3 },
+      }),
+    );
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err).toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: `upload: the source stream yielded ${shown}, not a Buffer or Uint8Array`,
+    });
+    expect(conn.broken).toBe(true);
+    await waitFor(() => peer.clientGone, 'the client to close');
+    expect(peer.received).toEqual(encodeHeader(3, 11, 0));
+  });
+
+  it('accepts Uint8Array chunks that are not Buffers', async () => {
+    const { conn, peer } = await open();
+    const result = conn.request({
+      cmd: 11,
+      operation: 'upload',
+      maxResponseBody: 1024,
+      stream: { source: Readable.from([new Uint8Array([1, 2]), new Uint8Array([3])]), size: 3 },
+    });
+    await peer.receive(13);
+    expect(peer.received.subarray(10)).toEqual(Buffer.from([1, 2, 3]));
+    await peer.write(WIRE);
+    expect(await result).toEqual(BODY);
+  });
+});
+
 describe('Connection: reading a reply', () => {
   it('resolves with the body of a reply delivered in one chunk', async () => {
     const { conn, peer } = await open();
@@ -434,6 +475,47 @@ describe('Connection: reading a reply', () => {
       code: ErrorCode.CONNECTION_CLOSED,
       beforeReply: true,
     });
+  });
+
+  it('fails at once on 9 header bytes announcing length -1 (FastDFS 6.12, download 1 past the end)', async () => {
+    // A long networkTimeout: waiting for the 10th byte that never comes would fail the test by its own timeout.
+    const { conn, peer, address } = await open({ networkTimeout: 60_000 });
+    const result = rejection(conn.request({ cmd: 14, operation: 'download', maxResponseBody: 64 }));
+    await peer.receive(10);
+    await peer.write(Buffer.from('ffffffffffffffff64', 'hex'));
+    const err = await result;
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as Error).message).toBe(
+      `${address}: download reply announces a negative body length ` +
+        '(FastDFS before 6.15.4 does so for a download offset past the end of the file)',
+    );
+    expect(conn.broken).toBe(true);
+    await waitFor(() => peer.clientGone, 'the client to close');
+  });
+
+  it.each([
+    ['negative, split after its first byte', 'fffffffffffffffe640e', 1, 'a negative body length'],
+    ['2^56 bytes', '0100000000000000640000', 10, 'a body of 2^56 bytes or more'],
+  ])('fails at once on a header whose length is %s', async (_what, hex, split, shown) => {
+    const { conn, peer, address } = await open({ networkTimeout: 60_000 });
+    const stream = rejection(conn.requestStream({ cmd: 14, operation: 'download', maxResponseBody: 64 }));
+    await peer.receive(10);
+    await peer.write(Buffer.from(hex, 'hex').subarray(0, split));
+    const err = await stream;
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as Error).message).toContain(`${address}: download reply announces ${shown}`);
+    expect(conn.broken).toBe(true);
+  });
+
+  it('a header of a length within the limits but in a later chunk is read as usual', async () => {
+    const { conn, peer } = await open();
+    const result = conn.request({ cmd: 22, operation: 'query', maxResponseBody: 64 });
+    await peer.receive(10);
+    await peer.write(WIRE.subarray(0, 1));
+    await delay(20);
+    await peer.write(WIRE.subarray(1));
+    expect(await result).toEqual(BODY);
+    expect(conn.broken).toBe(false);
   });
 
   it('rejects a body over maxResponseBody with ProtocolError as soon as the header is in', async () => {

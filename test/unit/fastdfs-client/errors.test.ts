@@ -11,6 +11,7 @@ import {
   ConnectionClosedError,
   ErrorCode,
   FdfsError,
+  FileTooLargeError,
   InvalidArgumentError,
   InvalidFileIdError,
   NoTrackerError,
@@ -108,6 +109,13 @@ const CLASSES: Array<[string, () => FdfsError, string, boolean, RegExp]> = [
     false,
     /^delete failed on s:1: not found \(ENOENT\) \(status 2\)$/,
   ],
+  [
+    'FileTooLargeError',
+    () => new FileTooLargeError(new StatusError(27, 'upload', 's:1'), 5000),
+    'FDFS_ERR_INVALID_REQUEST',
+    false,
+    /^upload failed on s:1: file too large \(5000 bytes > the storage's max_upload_file_size\) \(status 27\)$/,
+  ],
 ];
 
 describe('error classes', () => {
@@ -132,6 +140,17 @@ describe('error classes', () => {
       .map(([k]) => k)
       .sort();
     expect(exported).toEqual(CLASSES.map(([name]) => name).sort());
+    // FdfsError and its 10 subclasses; the 11th, FileTooLargeError, is the EFBIG StatusError.
+    expect(exported).toHaveLength(11);
+  });
+
+  it('FileTooLargeError is the StatusError of EFBIG, with the size sent', () => {
+    const err = new FileTooLargeError(new StatusError(27, 'append', '10.0.0.1:23000'), 123);
+    expect(err).toBeInstanceOf(StatusError);
+    expect(err).toMatchObject({ status: 27, operation: 'append', address: '10.0.0.1:23000', size: 123 });
+    expect(err.stack?.split('\n')[0]).toBe(`FileTooLargeError: ${err.message}`);
+    const local = new FileTooLargeError(new StatusError(27, 'upload'), 9);
+    expect(local.message).toBe("upload: file too large (9 bytes > the storage's max_upload_file_size) (status 27)");
   });
 
   it('ConnectError keeps the address and the cause', () => {

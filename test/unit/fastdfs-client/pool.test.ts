@@ -417,6 +417,60 @@ describe('ConnectionPool: broken connections', () => {
   });
 });
 
+describe('ConnectionPool: after a failed request (as the C client: closed unless ENOENT)', () => {
+  it('keeps a connection whose request was answered ENOENT', async () => {
+    const pool = makePool();
+    const failure = new StatusError(2, 'download', ADDRESS);
+    await expect(pool.use(async () => Promise.reject(failure), false)).rejects.toBe(failure);
+    expect(nth(1).destroy).not.toHaveBeenCalled();
+    expect(pool.stats()).toMatchObject({ size: 1, idle: 1 });
+    expect(await pool.use(async (conn) => fake(conn).id, false)).toBe(1);
+  });
+
+  it.each([
+    ['EINVAL', () => new StatusError(22, 'download', ADDRESS)],
+    ['EEXIST', () => new StatusError(17, 'upload slave', ADDRESS)],
+    ['an unknown status', () => new StatusError(200, 'query', ADDRESS)],
+    ['a reply that does not decode', () => new FdfsError(ErrorCode.PROTOCOL, 'short body')],
+    ['a plain Error', () => new Error('boom')],
+  ])('destroys a connection whose request failed with %s, and opens a new one next time', async (_what, make) => {
+    const pool = makePool();
+    const failure = make();
+    await expect(pool.use(async () => Promise.reject(failure), false)).rejects.toBe(failure);
+    expect(nth(1).destroy).toHaveBeenCalledTimes(1);
+    await settle();
+    expect(pool.stats()).toMatchObject({ size: 0, idle: 0 });
+    expect(await pool.use(async (conn) => fake(conn).id, false)).toBe(2);
+  });
+
+  it('destroys the connection of a streamed request answered with an error status other than ENOENT', async () => {
+    const pool = makePool();
+    const failure = new StatusError(22, 'download', ADDRESS);
+    await expect(
+      pool.useStream<PassThrough>(async () => {
+        throw failure;
+      }, false),
+    ).rejects.toBe(failure);
+    expect(nth(1).destroy).toHaveBeenCalledTimes(1);
+    await settle();
+    expect(pool.stats()).toMatchObject({ size: 0, idle: 0 });
+  });
+
+  it('does not retry a request refused with a status (an answer, even on a reused connection)', async () => {
+    const pool = makePool();
+    await pool.use(async () => undefined, true);
+    let calls = 0;
+    const failure = new StatusError(22, 'download', ADDRESS);
+    await expect(
+      pool.use(async () => {
+        calls++;
+        throw failure;
+      }, true),
+    ).rejects.toBe(failure);
+    expect(calls).toBe(1);
+  });
+});
+
 describe('ConnectionPool: retry of an idempotent request', () => {
   it('retries once on a new connection when a reused connection closed before the reply', async () => {
     const pool = makePool();

@@ -6,10 +6,12 @@ import {
   ConnectionClosedError,
   ErrorCode,
   FdfsError,
+  InvalidArgumentError,
   ProtocolError,
   StatusError,
   TimeoutError,
 } from '../errors.js';
+import { describeValue } from '../arguments.js';
 import { FrameReader, writeWithBackpressure, type FrameEvent } from '@pic-storage/framing';
 import { type Address, Cmd, encodeHeader, formatAddress, FRAME_FORMAT, type Header } from 'fastdfs-protocol';
 
@@ -175,8 +177,13 @@ export class Connection {
     this.socket.write(Buffer.concat([encodeHeader(total, spec.cmd, spec.status ?? 0), fixed]));
     if (spec.stream === undefined) return;
     let sent = 0;
-    for await (const chunk of spec.stream.source) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    for await (const chunk of spec.stream.source as AsyncIterable<unknown>) {
+      if (!(chunk instanceof Uint8Array)) {
+        throw new InvalidArgumentError(
+          `${spec.operation}: the source stream yielded ${describeValue(chunk)}, not a Buffer or Uint8Array`,
+        );
+      }
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       sent += buf.length;
       if (sent > spec.stream.size) {
         throw new FdfsError(
@@ -199,6 +206,19 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.replyStarted = true;
     try {
+      // A header's length field is int64 BE: a first byte other than 0 announces a negative body
+      // length (0x80-0xff) or one of 2^56 bytes or more. Fail on it at once: FastDFS before 6.15.4
+      // answers a download 1 byte past the end of the file with 9 bytes (length -1, cmd, no
+      // status) and then nothing, so waiting for the 10th header byte would wait out the timeout.
+      const first = chunk[0] ?? 0;
+      if (this.pending !== undefined && this.frames.idle && first !== 0) {
+        throw new ProtocolError(
+          `${this.address}: ${this.pending.spec.operation} reply announces ` +
+            (first >= 0x80
+              ? 'a negative body length (FastDFS before 6.15.4 does so for a download offset past the end of the file)'
+              : 'a body of 2^56 bytes or more'),
+        );
+      }
       // admit() has seen every header first, so each event belongs to the request in flight.
       for (const event of this.frames.push(chunk)) this.onFrameEvent(event);
       if (this.pending === undefined && this.stream === undefined && !this.frames.idle) {

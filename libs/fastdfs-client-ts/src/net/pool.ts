@@ -1,6 +1,6 @@
-import { ConnectionClosedError, ErrorCode, FdfsError, TimeoutError } from '../errors.js';
+import { ConnectionClosedError, ErrorCode, FdfsError, StatusError, TimeoutError } from '../errors.js';
 import { Connection, type ConnectionOptions } from './connection.js';
-import { type Address, formatAddress } from 'fastdfs-protocol';
+import { type Address, Errno, formatAddress } from 'fastdfs-protocol';
 
 export interface PoolOptions {
   /** Most connections open to one server at once (busy + idle + connecting). */
@@ -60,11 +60,15 @@ export class ConnectionPool {
   /** Runs `fn` on a pooled connection and returns the connection when it settles. */
   use<T>(fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
     return this.withRetry(idempotent, async (conn) => {
+      let result: T;
       try {
-        return await fn(conn);
-      } finally {
-        this.release(conn);
+        result = await fn(conn);
+      } catch (err) {
+        this.release(conn, err);
+        throw err;
       }
+      this.release(conn);
+      return result;
     });
   }
 
@@ -81,7 +85,7 @@ export class ConnectionPool {
       try {
         stream = await fn(conn);
       } catch (err) {
-        this.release(conn);
+        this.release(conn, err);
         throw err;
       }
       stream.once('close', () => this.release(conn));
@@ -155,8 +159,9 @@ export class ConnectionPool {
     }
   }
 
-  release(conn: Connection): void {
-    if (conn.broken || this.closed || conn.busy) {
+  /** Returns a connection after a request; `failure` is what the request failed with, if it did. */
+  release(conn: Connection, failure?: unknown): void {
+    if (conn.broken || this.closed || conn.busy || !reusableAfter(failure)) {
       this.discard(conn);
       return;
     }
@@ -227,6 +232,16 @@ export class ConnectionPool {
     }
     for (const conn of this.idle.splice(0)) conn.quit();
   }
+}
+
+/**
+ * Whether a connection may serve another request after this outcome. As FastDFS's own client
+ * (client/storage_client.c: `tracker_close_connection_ex(conn, result != 0 && result != ENOENT)`):
+ * after success or ENOENT only. A FastDFS 6.12 storage neither answers nor closes a connection
+ * after it has answered EINVAL, so reusing that connection would wait out the network timeout.
+ */
+function reusableAfter(failure: unknown): boolean {
+  return failure === undefined || (failure instanceof StatusError && failure.status === Errno.ENOENT);
 }
 
 /** Connections already subtracted from their pool's size (a close can be reported twice). */
