@@ -1,4 +1,5 @@
 import type { FileIdInfo } from 'fastdfs-protocol';
+import { formatLocalTime } from './human.js';
 
 /** The text `fdfs_file_info` prints (client/fdfs_file_info.c), so scripts that parse it keep working. */
 export function formatFileInfo(info: FileIdInfo & { fromServer: boolean }): string {
@@ -14,12 +15,4 @@ export function formatFileInfo(info: FileIdInfo & { fromServer: boolean }): stri
     `file size: ${info.fileSize}`,
     `file crc32: ${crc | 0} (0x${crc.toString(16).padStart(8, '0')})`,
   ].join('\n');
-}
-
-/** `%Y-%m-%d %H:%M:%S` in local time, as formatDatetime in libfastcommon. */
-function formatLocalTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
