@@ -5,7 +5,8 @@ import { dirname, join, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { FileLocks } from './file-locks.js';
 import { invalid, notFound } from './status.js';
-import { openFd, writeAll } from './storage/fd-io.js';
+import { type CallPicker, openFd, readFully, writeAll } from './storage/fd-io.js';
+import { InlineCalls } from './storage/inline-calls.js';
 import { Errno, hex2, type ParsedFileId, parseRemoteFilename, StatusError } from 'fastdfs-protocol';
 
 /** Where a remote filename lives on disk, after every check (see `locate`). */
@@ -28,10 +29,25 @@ export interface DiskSpace {
   freeBytes: number;
 }
 
-/** A data file opened for reading (Store.openRegular): the caller closes `fd` (closeSync). */
-export interface OpenedFile {
-  fd: number;
-  size: number;
+/** Bytes of a file to send: `length` bytes from `start`. */
+export interface ByteRange {
+  start: number;
+  length: number;
+}
+
+/** What Store.readRange found: the range, and its content when it was small enough to read. */
+export interface RangeRead extends ByteRange {
+  /**
+   * `headroom` free bytes, then the range's bytes (fewer if the file shrank meanwhile); null when
+   * the range is over the limit (the caller streams it).
+   */
+  buffer: Buffer | null;
+}
+
+/** Who picks, per operation, how small reads and writes are made: inline or in the thread pool (InlineCalls). */
+export interface StoreIo {
+  reads: CallPicker;
+  writes: CallPicker;
 }
 
 /** FDFS_STORAGE_META_FILE_EXT: metadata of `x` is stored in `x-m`. */
@@ -39,8 +55,9 @@ export const META_SUFFIX = '-m';
 
 /**
  * How long a statfs reading serves the free-space check and the tracker's disk figures. The C
- * storage reads it periodically too (storage_get_storage_path_free_space... on its report
- * timer), not per upload; bytes accepted since the reading are counted against it.
+ * storage reads it on a timer too (tracker_report_df_stat every stat_report_interval,
+ * storage/tracker_client_thread.c 491-500, 2209-2260), not per upload; bytes accepted since the
+ * reading are counted against it.
  */
 export const DISK_SPACE_TTL_MS = 1000;
 
@@ -49,8 +66,8 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
  * The disk side of the storage: `<base>/data/XX/YY/<name>` plus `<name>-m` metadata files,
- * and `<base>/data/.tmp/` for the temp files of content streamed in (large uploads, appends,
- * modifies) and of metadata being rewritten. Same file system, so placing a finished file is a
+ * and `<base>/data/.tmp/` for the temp files of content streamed in (uploads over 256 KiB, slave
+ * uploads, appends, modifies) and of metadata being rewritten. Same file system, so placing a finished file is a
  * link/rename, never a copy. A small upload, whole in memory, is written straight under its final
  * name (writeNew). No file id reaches `.tmp`: `locate` builds `data/<2 hex>/<2 hex>/<basename>` and
  * a basename has no `/` and starts with 27 base64 chars, so it is never `.` or `..`.
@@ -66,6 +83,7 @@ export class Store {
   constructor(
     basePath: string,
     readonly groupName: string,
+    private readonly io: StoreIo = { reads: new InlineCalls(), writes: new InlineCalls() },
   ) {
     this.dataDir = join(basePath, 'data');
     this.tmpDir = join(this.dataDir, '.tmp');
@@ -144,10 +162,12 @@ export class Store {
 
   /**
    * Creates `path` (never replacing a file: EEXIST) with `data`, its mtime `mtime` (seconds: the
-   * timestamp its name encodes). Two thread-pool calls, open and write; fstat and close run
-   * inline (see fd-io.ts). If the write fails (ENOSPC, EIO) the partial file is removed before
-   * the error goes on: nothing is left under the name. A process killed between the open and the
-   * close can leave a partial file under this fresh name, whose upload was never acknowledged.
+   * timestamp its name encodes). The create goes through the thread pool (it changes a directory:
+   * tens to hundreds of µs in the kernel, which the event loop need not wait for); the write is
+   * inline while the page cache takes it (InlineCalls); fstat and close are inline (fd-io.ts). If
+   * the write fails (ENOSPC, EIO) the partial file is removed before the error goes on: nothing is
+   * left under the name. A process killed between the create and the close can leave a partial
+   * file under this fresh name, whose upload was never acknowledged.
    */
   async writeNew(path: string, data: Uint8Array, mtime: number): Promise<void> {
     let fd: number;
@@ -159,7 +179,7 @@ export class Store {
     }
     let open = true;
     try {
-      await writeAll(fd, data, 0);
+      await writeAll(this.io.writes.pick(), fd, data, 0);
       // The kernel stamps the write with its own (coarse) clock: a second boundary between the
       // name's timestamp and the write is mended, so the mtime is what the name says.
       if (Math.floor(fstatSync(fd).mtimeMs / 1000) !== mtime) await futimesFd(fd, mtime);
@@ -186,7 +206,7 @@ export class Store {
     try {
       await stream(async (chunk) => {
         crc = crc32(chunk, crc);
-        await writeAll(fd, chunk, at);
+        await writeAll(this.io.writes.pick(), fd, chunk, at);
         at += chunk.length;
       });
       const { mtimeMs } = fstatSync(fd);
@@ -201,29 +221,37 @@ export class Store {
   }
 
   /**
-   * Opens a data file to read it: ENOENT when missing, EISDIR when not a regular file (a symlink
-   * is followed, as stat does). One thread-pool call; the size comes from fstat, inline.
+   * Reads a range of a data file: ENOENT when missing, EISDIR when not a regular file (a symlink
+   * is followed, as stat does). `rangeOf(size)` picks the range or throws to refuse. A range up to
+   * `limit` bytes is read into a buffer after `headroom` free bytes (room for a reply header),
+   * with the open and the read inline while those are page-cache hits (InlineCalls), else in the
+   * thread pool; fstat and close always inline.
    */
-  async openRegular(path: string): Promise<OpenedFile> {
+  async readRange(
+    path: string,
+    rangeOf: (size: number) => ByteRange,
+    limit: number,
+    headroom: number,
+  ): Promise<RangeRead> {
+    const calls = this.io.reads.pick();
     let fd: number;
     try {
-      fd = await openFd(path, READ_FLAGS);
+      fd = await calls.open(path, READ_FLAGS);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`no such file ${path}`);
       throw err;
     }
-    let st: Stats;
     try {
-      st = fstatSync(fd);
-    } catch (err) {
-      closeQuietly(fd);
-      throw err;
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new StatusError(Errno.EISDIR, `${path} is not a regular file`);
+      const range = rangeOf(st.size);
+      if (range.length > limit) return { ...range, buffer: null };
+      const buffer = Buffer.allocUnsafe(headroom + range.length);
+      const got = await readFully(calls, fd, buffer, headroom, range.start);
+      return { ...range, buffer: got === range.length ? buffer : buffer.subarray(0, headroom + got) };
+    } finally {
+      closeQuietly(fd); // a read-only descriptor: a failed close loses nothing
     }
-    if (!st.isFile()) {
-      closeQuietly(fd);
-      throw new StatusError(Errno.EISDIR, `${path} is not a regular file`);
-    }
-    return { fd, size: st.size };
   }
 
   /**
@@ -356,7 +384,9 @@ async function readDiskSpace(dir: string): Promise<DiskSpace> {
 }
 
 function futimesFd(fd: number, seconds: number): Promise<void> {
-  return new Promise((resolve, reject) => futimes(fd, seconds, seconds, (err) => (err === null ? resolve() : reject(err))));
+  return new Promise((resolve, reject) =>
+    futimes(fd, seconds, seconds, (err) => (err === null ? resolve() : reject(err))),
+  );
 }
 
 /** Closes a descriptor on an error path, where the first error is the one to report. */

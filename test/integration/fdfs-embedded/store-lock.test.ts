@@ -27,8 +27,8 @@ describe('one instance per store', () => {
     const s = await RawConn.connect(first.storageAddress);
     const stored = await upload(s, Buffer.from('stored before'), 'txt');
 
-    // An upload in progress on the first instance: its content sits in .tmp.
-    const content = Buffer.alloc(30_000, 0x61);
+    // An upload in progress on the first instance: content over 256 KiB is streamed into .tmp.
+    const content = Buffer.alloc(300_000, 0x61);
     const inFlight = await RawConn.connect(first.storageAddress);
     inFlight.send(
       Cmd.UPLOAD_FILE,

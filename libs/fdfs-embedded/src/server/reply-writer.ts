@@ -7,6 +7,11 @@ import { Cmd, encodeHeader, Errno, HEADER_SIZE } from 'fastdfs-protocol';
 export interface Reply {
   status?: number;
   body?: Buffer;
+  /**
+   * Instead of `body`: a buffer whose first HEADER_SIZE bytes are free, the body after them. The
+   * header is written into them and all goes out in one write without copying the body (downloads).
+   */
+  framed?: Buffer;
   /** Content sent from disk after the header (downloads): exactly `length` bytes from `start`. */
   file?: { path: string; start: number; length: number };
 }
@@ -25,6 +30,10 @@ const EMPTY = Buffer.alloc(0);
 export async function writeReply(socket: Socket, reply: Reply, timeoutMs: number): Promise<void> {
   const status = reply.status ?? 0;
   if (reply.file !== undefined && status === 0) return writeFile(socket, reply.file, timeoutMs);
+  if (reply.framed !== undefined && status === 0) {
+    encodeHeader(reply.framed.length - HEADER_SIZE, Cmd.RESP, 0).copy(reply.framed, 0);
+    return writeWithBackpressure(socket, reply.framed, timeoutMs);
+  }
   const body = status === 0 ? (reply.body ?? EMPTY) : EMPTY;
   const header = encodeHeader(body.length, Cmd.RESP, status);
   await writeWithBackpressure(socket, body.length === 0 ? header : Buffer.concat([header, body]), timeoutMs);
