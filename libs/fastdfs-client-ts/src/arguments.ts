@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { InvalidArgumentError } from './errors.js';
 import {
   type Address,
+  describeValue,
   GROUP_NAME_SIZE,
   type GroupFile,
   isGroupName,
@@ -17,26 +18,7 @@ import {
   parseFileId,
 } from 'fastdfs-protocol';
 
-/** A short, safe description of what was passed: `a number (42)`, `undefined`, `an array`. */
-export function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return `a ${typeof value} (${String(value)})`;
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    default:
-      return value instanceof Readable ? 'a Readable' : 'an object';
-  }
-}
+export { describeValue };
 
 function fail(name: string, expected: string, value: unknown): never {
   throw new InvalidArgumentError(`${name} must be ${expected}, got ${describeValue(value)}`);

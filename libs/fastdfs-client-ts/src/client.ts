@@ -17,9 +17,19 @@ import {
   toAddress,
   toGroupFile,
 } from './arguments.js';
-import { ErrorCode, FdfsError, FileTooLargeError, InvalidArgumentError, StatusError } from './errors.js';
+import {
+  ConnectError,
+  ConnectionClosedError,
+  ErrorCode,
+  FdfsError,
+  FileTooLargeError,
+  InvalidArgumentError,
+  StatusError,
+  TimeoutError,
+} from './errors.js';
 import type { ResponseStream } from './net/connection.js';
 import { ConnectionPool, type PoolStats } from './net/pool.js';
+import { ReadRouter } from './net/read-router.js';
 import { TrackerSet, type TrackerState } from './net/tracker-set.js';
 import { type FdfsClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import {
@@ -44,6 +54,8 @@ import {
   ListStorage,
   type Metadata,
   type MetadataMode,
+  type ParsedFileId,
+  parseFileId,
   Modify,
   QueryFetchAll,
   QueryFetchOne,
@@ -107,12 +119,16 @@ const STORAGE_POOL_LIMIT = 256;
  * FastDFS client. Picks storages the way the C client does (client/storage_client.c 36-48):
  * uploads ask QUERY_STORE, downloads and file info QUERY_FETCH_ONE, and everything that
  * changes an existing file (delete, metadata, append, modify, truncate, slave upload,
- * regenerate) QUERY_UPDATE, i.e. the file's source storage.
+ * regenerate) QUERY_UPDATE, i.e. the file's source storage. Reads skip QUERY_FETCH_ONE when
+ * the group's cached storage list already says, by the tracker's own rule, which storage has
+ * the file (`directReads`, see `read` and net/read-router.ts).
  */
 export class FdfsClient {
   readonly options: Readonly<ResolvedClientOptions>;
   private readonly trackers: TrackerSet;
   private readonly storagePools = new Map<string, ConnectionPool>();
+  /** Undefined when `directReads` is off: every read asks the tracker. */
+  private readonly readRouter: ReadRouter | undefined;
   private closed = false;
 
   constructor(options: FdfsClientOptions) {
@@ -121,6 +137,12 @@ export class FdfsClient {
       this.options.trackers.map((t) => this.newPool(t)),
       this.options.trackerRetryInterval,
     );
+    if (this.options.directReads) {
+      this.readRouter = new ReadRouter(
+        { ttl: this.options.storageListTtl, syncFileMaxDelay: this.options.storageSyncFileMaxDelay },
+        (group) => this.tracker(ListStorage, { group }),
+      );
+    }
   }
 
   /** A client configured from a FastDFS client.conf; `overrides` win over the file. */
@@ -274,23 +296,25 @@ export class FdfsClient {
    * offset at the end with no bytes, and one past it with a malformed reply (a ProtocolError).
    */
   async download(fileId: string, range: RangeOptions = {}): Promise<Buffer> {
-    const file = toGroupFile('fileId', fileId);
-    const request = { ...file, ...toRange(range) };
-    const pool = await this.storagePool(QueryFetchOne, file);
+    const file = toParsedFileId('fileId', fileId);
+    const { offset, length } = toRange(range);
+    const request = { group: file.group, filename: file.filename, offset, length };
     // A range download asks for `length` bytes at most; a whole-file one is bounded by Buffer's own limit.
     return pastTheEnd(
-      pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent),
+      this.read(file, (pool) =>
+        pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent),
+      ),
       request,
     );
   }
 
   /** Downloads as a stream read straight off the socket; `contentLength` is known up front. */
   async downloadStream(fileId: string, range: RangeOptions = {}): Promise<ResponseStream> {
-    const file = toGroupFile('fileId', fileId);
-    const request = { ...file, ...toRange(range) };
-    const pool = await this.storagePool(QueryFetchOne, file);
+    const file = toParsedFileId('fileId', fileId);
+    const { offset, length } = toRange(range);
+    const request = { group: file.group, filename: file.filename, offset, length };
     return pastTheEnd(
-      pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent),
+      this.read(file, (pool) => pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent)),
       request,
     );
   }
@@ -314,11 +338,11 @@ export class FdfsClient {
    * which the slave's name carries).
    */
   async queryFileInfo(fileId: string, options: { computeCrc32?: boolean } = {}): Promise<RemoteFileInfo> {
-    const file = toGroupFile('fileId', fileId);
+    const file = toParsedFileId('fileId', fileId);
     checkOptions('options', options);
     checkBoolean('options.computeCrc32', options.computeCrc32);
-    const pool = await this.storagePool(QueryFetchOne, file);
-    return this.onPool(pool, QueryFileInfo, { ...file, computeCrc32: options.computeCrc32 ?? true });
+    const request = { group: file.group, filename: file.filename, computeCrc32: options.computeCrc32 ?? true };
+    return this.read(file, (pool) => this.onPool(pool, QueryFileInfo, request));
   }
 
   /**
@@ -393,6 +417,33 @@ export class FdfsClient {
     return this.onPool(await this.storagePool(QueryUpdate, file), command, request, content);
   }
 
+  /**
+   * Runs a read on a storage that has `file`: one picked from the group's cached storage list
+   * when the read router can tell (no tracker round trip), else the one the tracker names
+   * (QUERY_FETCH_ONE). A directly routed read goes the tracker's way after all when the storage
+   * cannot be reached (the group's list is dropped too), or when it answers ENOENT and is not
+   * the file's source (it may not have received the file yet, or the clocks of client and
+   * tracker disagree about the file's age); the source's ENOENT is final, as the tracker would
+   * name the same storage. When the tracker names the storage that failed, its error stands.
+   */
+  private async read<T>(file: ParsedFileId, run: (pool: ConnectionPool) => Promise<T>): Promise<T> {
+    let route = this.readRouter?.route(file);
+    if (route instanceof Promise) route = await route;
+    if (route === undefined) return run(await this.storagePool(QueryFetchOne, file));
+    const direct = this.poolFor(route.address);
+    try {
+      return await run(direct);
+    } catch (err) {
+      const unreachable = isUnreachable(err);
+      if (unreachable) this.readRouter?.forget(file.group);
+      if (!unreachable && !(isNotFound(err) && !route.source)) throw err;
+      const pool = await this.storagePool(QueryFetchOne, file);
+      // The tracker names the storage that just failed: going again would fail the same way.
+      if (pool === direct) throw err;
+      return run(pool);
+    }
+  }
+
   /** The pool of the storage the tracker names for `file`: 102 to read it, 103 (its source) to change it. */
   private async storagePool(
     lookup: typeof QueryFetchOne | typeof QueryUpdate,
@@ -429,6 +480,25 @@ export class FdfsClient {
     this.storagePools.set(address, pool);
     return pool;
   }
+}
+
+/** A file id, checked and split (InvalidFileIdError when malformed). */
+function toParsedFileId(name: string, fileId: unknown): ParsedFileId {
+  checkString(name, fileId);
+  return parseFileId(fileId);
+}
+
+/** The storage could not be reached at all: nothing was read, so the read may go elsewhere. */
+function isUnreachable(err: unknown): boolean {
+  return (
+    err instanceof ConnectError ||
+    (err instanceof TimeoutError && err.code === ErrorCode.CONNECT_TIMEOUT) ||
+    (err instanceof ConnectionClosedError && err.beforeReply)
+  );
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof StatusError && err.status === Errno.ENOENT;
 }
 
 function toFileId(file: GroupFile): string {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ProtocolError } from './errors.js';
+import { describeValue } from './describe-value.js';
 import type { Decoder } from './decoder.js';
 import type { Encoder } from './encoder.js';
 import type { IpFieldSize } from './ip-field.js';
@@ -11,6 +12,9 @@ export interface Address {
 
 /** `host:port` or `[v6]:port`; the port is required (FastDFS has no default in tracker_server lines). */
 export function parseAddress(text: string, what = 'address'): Address {
+  if (typeof text !== 'string') {
+    throw new InvalidArgumentError(`${what} must be a "host:port" string, got ${describeValue(text)}`);
+  }
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text.trim()) ?? /^([^:\s]+):(\d+)$/.exec(text.trim());
   if (m === null) throw new InvalidArgumentError(`${what} ${JSON.stringify(text)} must be host:port`);
   const port = Number(m[2]);
@@ -20,7 +24,12 @@ export function parseAddress(text: string, what = 'address'): Address {
   return { host: m[1] as string, port };
 }
 
-export function formatAddress({ host, port }: Address): string {
+/** `host:port`, or `[v6]:port` for an IPv6 host. */
+export function formatAddress(address: Address): string {
+  const { host, port } = (address ?? {}) as Partial<Address>;
+  if (typeof host !== 'string' || typeof port !== 'number') {
+    throw new InvalidArgumentError(`address must be { host: string, port: number }, got ${describeValue(address)}`);
+  }
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

@@ -2,6 +2,7 @@
 export * from './constants.js';
 export * from './errors.js';
 export * from './errno.js';
+export * from './describe-value.js';
 export * from './decoder.js';
 export * from './encoder.js';
 export * from './header.js';

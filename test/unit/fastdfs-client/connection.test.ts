@@ -4,8 +4,9 @@
  * arbitrary raw reply bytes, split however it wants, close, reset, or stay silent.
  *
  * The server sockets set noDelay and each part of a split reply is written only once the client
- * has seen the previous one (observed with an extra, read-only 'data' listener on the client
- * socket), so "split at offset N" really reaches the Connection as two chunks of N and rest bytes.
+ * has seen the previous one (observed by wrapping the connection's read callback: its socket
+ * reads into buffers it picks, with no 'data' events), so "split at offset N" really reaches the
+ * Connection as two reads of N and rest bytes.
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -169,10 +170,19 @@ function reply(body: Buffer, status = 0): Buffer {
   return Buffer.concat([encodeHeader(body.length, RESP, status), body]);
 }
 
-/** Read-only observation of the chunks the client socket delivers (an extra 'data' listener). */
+/**
+ * Read-only observation of the reads the client socket delivers: the socket reads into buffers
+ * the connection picks (onread), so there are no 'data' events; the connection's read callback
+ * is wrapped instead and the bytes of each read recorded.
+ */
 function clientChunks(conn: Connection): Buffer[] {
   const chunks: Buffer[] = [];
-  (conn as unknown as { socket: Socket }).socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const target = conn as unknown as { onRead: (n: number, buf: Uint8Array) => boolean };
+  const onRead = target.onRead.bind(conn);
+  target.onRead = (n, buf) => {
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+    return onRead(n, buf);
+  };
   return chunks;
 }
 
@@ -252,6 +262,44 @@ describe('Connection: the request on the wire', () => {
     expect(peer.received.length).toBe(32);
     expect(conn.busy).toBe(false);
     expect(conn.broken).toBe(false);
+  });
+
+  it('sends in-memory content after the fixed body in one writev, the length counting both', async () => {
+    const { conn, peer } = await open();
+    const fixed = Buffer.from([0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x62, 0x69, 0x6e, 0, 0, 0]);
+    const content = Buffer.from('hello');
+    const socket = (conn as unknown as { socket: Socket }).socket;
+    const writev = vi.spyOn(socket, '_writev');
+    const write = vi.spyOn(socket, '_write');
+    const result = conn.request({ cmd: 11, operation: 'upload', body: fixed, content, maxResponseBody: 1024 });
+    const wire = await peer.receive(10 + 15 + 5);
+    expect(wire).toEqual(Buffer.concat([Buffer.from('0000000000000014' + '0b' + '00', 'hex'), fixed, content]));
+    // Header + fixed body, then the caller's own buffer (not a copy), handed over together.
+    expect(write).not.toHaveBeenCalled();
+    expect(writev).toHaveBeenCalledTimes(1);
+    // Writable hands _writev the buffers themselves (allBuffers) or { chunk, encoding } entries.
+    const entries = (writev.mock.calls[0]?.[0] ?? []) as Array<Buffer | { chunk: Buffer }>;
+    const chunks = entries.map((e) => (Buffer.isBuffer(e) ? e : e.chunk));
+    expect(chunks.map((c) => c.length)).toEqual([25, 5]);
+    expect(chunks[1]).toBe(content);
+    await peer.write(reply(Buffer.from('group1/M00/00/00/x.bin')));
+    expect((await result).toString()).toBe('group1/M00/00/00/x.bin');
+    expect(peer.received.length).toBe(30);
+    expect(conn.busy).toBe(false);
+  });
+
+  it('sends a request without content as one write of header and body', async () => {
+    const { conn, peer } = await open();
+    const socket = (conn as unknown as { socket: Socket }).socket;
+    const writev = vi.spyOn(socket, '_writev');
+    const write = vi.spyOn(socket, '_write');
+    const result = conn.request({ cmd: 102, operation: 'query fetch', body: Buffer.alloc(60, 1), maxResponseBody: 64 });
+    expect((await peer.receive(70)).length).toBe(70);
+    expect(writev).not.toHaveBeenCalled();
+    expect(write).toHaveBeenCalledTimes(1);
+    expect((write.mock.calls[0]?.[0] as Buffer).length).toBe(70);
+    await peer.write(WIRE);
+    expect(await result).toEqual(BODY);
   });
 
   it('streams 1 MiB from an async iterable in 16 KiB pieces, byte for byte', async () => {
@@ -401,6 +449,25 @@ describe('Connection: reading a reply', () => {
     }
     expect(await result).toEqual(BODY);
     expect(seen.length).toBe(16);
+  });
+
+  it('reads a 1 MiB reply into one buffer of its size, then serves the next request', async () => {
+    const { conn, peer } = await open();
+    const seen = clientChunks(conn);
+    const big = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 13 + (i >> 12)) & 0xff;
+    const result = conn.request({ cmd: 14, operation: 'download', maxResponseBody: 2 * 1024 * 1024 });
+    await peer.receive(10);
+    await peer.write(reply(big));
+    const body = await result;
+    expect(body).toEqual(big);
+    // One buffer of exactly the body's size (no view into a larger read buffer kept alive).
+    expect(body.buffer.byteLength).toBe(big.length);
+    expect(total(seen)).toBe(big.length + 10);
+    const next = conn.request({ cmd: 22, operation: 'query', maxResponseBody: 64 });
+    await peer.receive(20);
+    await peer.write(WIRE);
+    expect(await next).toEqual(BODY);
   });
 
   it('serves several requests in a row on one connection', async () => {
@@ -720,6 +787,23 @@ describe('Connection: close, reset and silence', () => {
     await peer.receive(20);
     await peer.write(WIRE);
     expect(await second).toEqual(BODY);
+  });
+
+  it('times out a request sent after the connection sat idle longer than networkTimeout', async () => {
+    // One timer per connection: it fired (harmlessly) while idle and must wake for the next request.
+    const { conn, peer } = await open({ networkTimeout: 150 });
+    const first = conn.request({ cmd: 22, operation: 'query', maxResponseBody: 64 });
+    await peer.receive(10);
+    await peer.write(WIRE);
+    expect(await first).toEqual(BODY);
+    await delay(400);
+    expect(conn.broken).toBe(false);
+    const started = Date.now();
+    const err = await rejection(conn.request({ cmd: 22, operation: 'query', maxResponseBody: 64 }));
+    expect(err).toMatchObject({ code: ErrorCode.NETWORK_TIMEOUT });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(conn.broken).toBe(true);
   });
 
   it('rejects a request after destroy() (ConnectionClosedError beforeReply=true) and sends nothing', async () => {

@@ -26,6 +26,9 @@ describe('resolveOptions', () => {
       pool: { maxSize: 10, acquireTimeout: 10000, maxWaiting: 10000, idleTimeout: 60000 },
       trackerRetryInterval: 10000,
       maxResponseBody: 16 * 1024 * 1024,
+      directReads: true,
+      storageListTtl: 10000,
+      storageSyncFileMaxDelay: 86400000,
     });
   });
 
@@ -48,8 +51,12 @@ describe('resolveOptions', () => {
     [{ networkTimeout: Infinity }, 'networkTimeout must be a positive integer, got Infinity'],
     [{ trackerRetryInterval: -5 }, 'trackerRetryInterval must be a non-negative integer, got -5'],
     [{ maxResponseBody: 0 }, 'maxResponseBody must be a positive integer, got 0'],
+    [{ directReads: 'yes' }, 'directReads must be true or false, got a string ("yes")'],
+    [{ storageListTtl: 0 }, 'storageListTtl must be a positive integer, got 0'],
+    [{ storageSyncFileMaxDelay: -1 }, 'storageSyncFileMaxDelay must be a non-negative integer, got -1'],
   ])('%j → "%s"', (bad, message) => {
-    expect(configError(() => resolveOptions({ trackers: ['h:1'], ...bad })).message).toBe(message);
+    const options = { trackers: ['h:1'], ...bad } as Parameters<typeof resolveOptions>[0];
+    expect(configError(() => resolveOptions(options)).message).toBe(message);
   });
 
   it.each([
@@ -102,6 +109,9 @@ describe('resolveOptions', () => {
       pool: { maxSize: 10, acquireTimeout: 10000, maxWaiting: 10000, idleTimeout: 60000 },
       trackerRetryInterval: 10000,
       maxResponseBody: 16777216,
+      directReads: true,
+      storageListTtl: 10000,
+      storageSyncFileMaxDelay: 86400000,
     });
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'fastdfs-protocol';
 import type { Connection, RequestSpec, ResponseStream } from './connection.js';
-import { type Content, withContent } from './content.js';
+import { type Content, contentSpec } from './content.js';
 
 /** The request of `command` as the connection sends it: header fields, then the encoded body and any content. */
 function spec<Req>(
@@ -9,14 +9,14 @@ function spec<Req>(
   maxResponseBody: number,
   content?: Content,
 ): RequestSpec {
-  const head = command.encode(request);
-  return {
+  const out: RequestSpec = {
     cmd: command.cmd,
     operation: command.name,
     status: command.status?.(request) ?? 0,
     maxResponseBody,
-    ...(content === undefined ? { body: head } : withContent(head, content)),
+    body: command.encode(request),
   };
+  return content === undefined ? out : Object.assign(out, contentSpec(content));
 }
 
 /** Sends one command on `conn` and decodes its reply (`maxResponseBody` bounds what is read into memory). */

@@ -12,8 +12,17 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { describeValue } from '../arguments.js';
-import { FrameReader, writeWithBackpressure, type FrameEvent } from '@pic-storage/framing';
-import { type Address, Cmd, encodeHeader, formatAddress, FRAME_FORMAT, type Header } from 'fastdfs-protocol';
+import { FrameReceiver, writeWithBackpressure, type FrameEvent } from '@pic-storage/framing';
+import {
+  type Address,
+  Cmd,
+  encodeHeader,
+  formatAddress,
+  FRAME_FORMAT,
+  type Header,
+  HEADER_SIZE,
+  writeHeader,
+} from 'fastdfs-protocol';
 
 export interface ConnectionOptions {
   /** Milliseconds to establish the TCP connection. */
@@ -22,7 +31,10 @@ export interface ConnectionOptions {
   networkTimeout: number;
 }
 
-/** One request: the fixed part of the body, then optionally `streamSize` bytes from `stream`. */
+/**
+ * One request: the fixed part of the body, then optionally the content, in memory (`content`,
+ * sent as it is, never copied) or `size` bytes from `stream`.
+ */
 export interface RequestSpec {
   cmd: number;
   /** Human name for errors, e.g. "upload". */
@@ -30,6 +42,7 @@ export interface RequestSpec {
   /** Header status byte; 0 except for QUERY_FILE_INFO flags. */
   status?: number;
   body?: Buffer;
+  content?: Buffer;
   stream?: { source: Readable | AsyncIterable<Buffer>; size: number };
   /** Bodies larger than this are a protocol error (not used for streamed replies). */
   maxResponseBody: number;
@@ -47,19 +60,22 @@ export interface ResponseStream extends Readable {
 /**
  * One TCP connection to a tracker or storage. FastDFS has no request ids: exactly one request is
  * in flight at a time, and the reply is the next thing on the wire. Replies are cut out of the
- * byte stream by the shared FrameReader; a reply is read whole, or, for a streamed download,
- * handed to a Readable with backpressure (the socket is paused while the consumer is full).
+ * byte stream by a FrameReceiver, which has the socket read a reply's body straight into the
+ * buffer handed to the caller (no copy, no concatenation); a reply is read whole, or, for a
+ * streamed download, handed to a Readable with backpressure (the socket is paused while the
+ * consumer is full).
  */
 export class Connection {
-  readonly address: string;
   /** Set once the connection must not be reused (error, timeout, protocol violation, close). */
   broken = false;
   lastUsedAt = Date.now();
   private pending: Pending | undefined;
-  private readonly frames = new FrameReader(FRAME_FORMAT, {
+  private readonly frames = new FrameReceiver(FRAME_FORMAT, {
     maxBody: (header) => this.admit(header),
     streamBody: (header) => this.pending?.mode === 'stream' && header.status === 0,
   });
+  private readonly socket: Socket;
+  private readonly onFrame = (event: FrameEvent<Header>): void => this.onFrameEvent(event);
   private replyStarted = false;
   /** True while the request body is still being written. */
   private sending = false;
@@ -67,18 +83,31 @@ export class Connection {
   private closeListeners: Array<() => void> = [];
 
   private constructor(
-    private readonly socket: Socket,
-    address: string,
+    target: Address,
+    readonly address: string,
     private readonly options: ConnectionOptions,
   ) {
-    this.address = address;
+    this.socket = createConnection({
+      host: target.host,
+      port: target.port,
+      onread: { buffer: this.frames.buffer, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) },
+    });
+  }
+
+  /** Once connected: the handlers of a connection in service. */
+  private ready(): void {
+    const { socket, address, options } = this;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () =>
+    // One timer for the connection's life, not one per request: the socket restarts it on every
+    // read and write, so it fires after networkTimeout of silence. Idle, that is no failure (the
+    // timer then sleeps until the next request's write wakes it).
+    socket.setTimeout(options.networkTimeout);
+    socket.on('timeout', () => {
+      if (!this.busy) return;
       this.fail(
         new TimeoutError(ErrorCode.NETWORK_TIMEOUT, `no data from ${address} for ${options.networkTimeout} ms`),
-      ),
-    );
+      );
+    });
     socket.on('error', (err) => this.fail(new ConnectionClosedError(address, !this.replyStarted, err)));
     socket.on('close', () => {
       this.fail(new ConnectionClosedError(address, !this.replyStarted));
@@ -88,8 +117,9 @@ export class Connection {
 
   static connect(address: Address, options: ConnectionOptions): Promise<Connection> {
     const name = formatAddress(address);
+    const conn = new Connection(address, name, options);
+    const socket = conn.socket;
     return new Promise((resolve, reject) => {
-      const socket = createConnection({ host: address.host, port: address.port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(
@@ -108,7 +138,8 @@ export class Connection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new Connection(socket, name, options));
+        conn.ready();
+        resolve(conn);
       });
     });
   }
@@ -158,9 +189,18 @@ export class Connection {
     this.pending = pending;
     this.replyStarted = false;
     this.lastUsedAt = Date.now();
-    this.socket.setTimeout(this.options.networkTimeout);
+    const { spec } = pending;
+    // Header, fixed body and content in memory go out in one write (writev), with no promise in
+    // between; only streamed content needs the asynchronous loop.
+    try {
+      this.writeHead(spec);
+    } catch (err) {
+      this.fail(asError(err, this.address));
+      return;
+    }
+    if (spec.stream === undefined) return;
     this.sending = true;
-    this.send(pending.spec).then(
+    this.sendStream(spec, spec.stream).then(
       () => {
         this.sending = false;
       },
@@ -171,13 +211,26 @@ export class Connection {
     );
   }
 
-  private async send(spec: RequestSpec): Promise<void> {
-    const fixed = spec.body ?? Buffer.alloc(0);
-    const total = fixed.length + (spec.stream?.size ?? 0);
-    this.socket.write(Buffer.concat([encodeHeader(total, spec.cmd, spec.status ?? 0), fixed]));
-    if (spec.stream === undefined) return;
+  /** Header and fixed body copied into one small buffer; in-memory content written after it, uncopied. */
+  private writeHead(spec: RequestSpec): void {
+    const fixed = spec.body ?? EMPTY;
+    const content = spec.content;
+    const total = fixed.length + (content?.length ?? 0) + (spec.stream?.size ?? 0);
+    const head = writeHeader(Buffer.allocUnsafe(HEADER_SIZE + fixed.length), 0, total, spec.cmd, spec.status ?? 0);
+    fixed.copy(head, HEADER_SIZE);
+    if (content === undefined || content.length === 0) {
+      this.socket.write(head);
+      return;
+    }
+    this.socket.cork();
+    this.socket.write(head);
+    this.socket.write(content);
+    this.socket.uncork();
+  }
+
+  private async sendStream(spec: RequestSpec, stream: NonNullable<RequestSpec['stream']>): Promise<void> {
     let sent = 0;
-    for await (const chunk of spec.stream.source as AsyncIterable<unknown>) {
+    for await (const chunk of stream.source as AsyncIterable<unknown>) {
       if (!(chunk instanceof Uint8Array)) {
         throw new InvalidArgumentError(
           `${spec.operation}: the source stream yielded ${describeValue(chunk)}, not a Buffer or Uint8Array`,
@@ -185,32 +238,36 @@ export class Connection {
       }
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       sent += buf.length;
-      if (sent > spec.stream.size) {
+      if (sent > stream.size) {
         throw new FdfsError(
           ErrorCode.INVALID_ARGUMENT,
-          `${spec.operation}: the stream yielded more than the declared ${spec.stream.size} bytes`,
+          `${spec.operation}: the stream yielded more than the declared ${stream.size} bytes`,
         );
       }
       if (this.broken) return;
       // The network timeout (socket.setTimeout) covers a server that stops reading.
       await writeWithBackpressure(this.socket, buf);
     }
-    if (sent !== spec.stream.size) {
+    if (sent !== stream.size) {
       throw new FdfsError(
         ErrorCode.INVALID_ARGUMENT,
-        `${spec.operation}: the stream ended after ${sent} of the declared ${spec.stream.size} bytes`,
+        `${spec.operation}: the stream ended after ${sent} of the declared ${stream.size} bytes`,
       );
     }
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * `n` bytes were read into `buf` (the buffer the FrameReceiver picked). Never throws: Node
+   * called it. Always true: backpressure pauses the socket itself (see the 'chunk' event).
+   */
+  private onRead(n: number, buf: Uint8Array): boolean {
     this.replyStarted = true;
     try {
       // A header's length field is int64 BE: a first byte other than 0 announces a negative body
       // length (0x80-0xff) or one of 2^56 bytes or more. Fail on it at once: FastDFS before 6.15.4
       // answers a download 1 byte past the end of the file with 9 bytes (length -1, cmd, no
       // status) and then nothing, so waiting for the 10th header byte would wait out the timeout.
-      const first = chunk[0] ?? 0;
+      const first = buf[0] ?? 0;
       if (this.pending !== undefined && this.frames.idle && first !== 0) {
         throw new ProtocolError(
           `${this.address}: ${this.pending.spec.operation} reply announces ` +
@@ -220,17 +277,18 @@ export class Connection {
         );
       }
       // admit() has seen every header first, so each event belongs to the request in flight.
-      for (const event of this.frames.push(chunk)) this.onFrameEvent(event);
+      this.frames.received(n, this.onFrame);
       if (this.pending === undefined && this.stream === undefined && !this.frames.idle) {
         throw new ProtocolError(`${this.address} sent bytes past the end of the reply`);
       }
     } catch (err) {
       this.fail(asError(err, this.address));
     }
+    return true;
   }
 
   /**
-   * Called by the FrameReader for each reply header before any body byte: a header that is not
+   * Called by the FrameReceiver for each reply header before any body byte: a header that is not
    * a reply, or a body over the request's limit, fails the request here.
    */
   private admit(header: Header): number {
@@ -307,7 +365,6 @@ export class Connection {
     // A reply that arrives before the whole request was written (a server refusing an upload
     // early) leaves the rest of the request unsent: the connection is out of step for good.
     if (this.sending) this.broken = true;
-    this.socket.setTimeout(0);
     this.lastUsedAt = Date.now();
   }
 
@@ -324,6 +381,8 @@ export class Connection {
     stream?.destroy(err);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function asError(err: unknown, address: string): Error {
   if (err instanceof Error) return err;

@@ -8,8 +8,8 @@ export function contentSize(content: Content): number {
   return Buffer.isBuffer(content) ? content.length : content.size;
 }
 
-/** Splits content into the request parts: in-memory bytes join the body, a stream follows it. */
-export function withContent(body: Buffer, content: Content): Pick<RequestSpec, 'body' | 'stream'> {
-  if (Buffer.isBuffer(content)) return { body: Buffer.concat([body, content]) };
-  return { body, stream: { source: content.stream, size: content.size } };
+/** The content's part of a request: bytes in memory are sent as they are (never copied), a stream follows the body. */
+export function contentSpec(content: Content): Pick<RequestSpec, 'content' | 'stream'> {
+  if (Buffer.isBuffer(content)) return { content };
+  return { stream: { source: content.stream, size: content.size } };
 }

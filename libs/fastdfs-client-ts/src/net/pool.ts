@@ -58,62 +58,91 @@ export class ConnectionPool {
   }
 
   /** Runs `fn` on a pooled connection and returns the connection when it settles. */
-  use<T>(fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
-    return this.withRetry(idempotent, async (conn) => {
-      let result: T;
+  async use<T>(fn: (conn: Connection) => Promise<T>, idempotent: boolean): Promise<T> {
+    // The hot path: an idle connection is taken without a lease object or an extra promise.
+    const idle = this.takeIdle();
+    const lease = idle === undefined ? await this.acquire() : undefined;
+    const conn = idle ?? (lease as Lease).conn;
+    let result: T;
+    try {
+      result = await fn(conn);
+    } catch (err) {
+      this.release(conn, err);
+      if (!this.mayRetry(idempotent, idle !== undefined || (lease as Lease).reused, err)) throw err;
+      const fresh = await this.acquire();
       try {
-        result = await fn(conn);
-      } catch (err) {
-        this.release(conn, err);
-        throw err;
+        result = await fn(fresh.conn);
+      } catch (retryErr) {
+        this.release(fresh.conn, retryErr);
+        throw retryErr;
       }
-      this.release(conn);
+      this.release(fresh.conn);
       return result;
-    });
+    }
+    this.release(conn);
+    return result;
   }
 
   /**
    * Like `use`, for a reply streamed to the caller: the connection stays out of the pool until
    * the stream has closed (fully read, or destroyed, in which case the connection is too).
    */
-  useStream<T extends NodeJS.ReadableStream & { once(event: 'close', listener: () => void): unknown }>(
+  async useStream<T extends NodeJS.ReadableStream & { once(event: 'close', listener: () => void): unknown }>(
     fn: (conn: Connection) => Promise<T>,
     idempotent: boolean,
   ): Promise<T> {
-    return this.withRetry(idempotent, async (conn) => {
-      let stream: T;
-      try {
-        stream = await fn(conn);
-      } catch (err) {
-        this.release(conn, err);
-        throw err;
-      }
-      stream.once('close', () => this.release(conn));
-      return stream;
-    });
-  }
-
-  private async withRetry<T>(idempotent: boolean, attempt: (conn: Connection) => Promise<T>): Promise<T> {
     const lease = await this.acquire();
     try {
-      return await attempt(lease.conn);
+      return await this.streamOn(lease.conn, fn);
     } catch (err) {
-      if (!(idempotent && lease.reused && err instanceof ConnectionClosedError && err.beforeReply)) throw err;
-      // The server closed a connection we held idle (restart, its idle timeout): the other
-      // idle ones are as stale, so drop them and go again once on a new connection.
-      this.drainIdle();
+      if (!this.mayRetry(idempotent, lease.reused, err)) throw err;
       const fresh = await this.acquire();
-      return attempt(fresh.conn);
+      return this.streamOn(fresh.conn, fn);
     }
+  }
+
+  private async streamOn<T extends { once(event: 'close', listener: () => void): unknown }>(
+    conn: Connection,
+    fn: (conn: Connection) => Promise<T>,
+  ): Promise<T> {
+    let stream: T;
+    try {
+      stream = await fn(conn);
+    } catch (err) {
+      this.release(conn, err);
+      throw err;
+    }
+    stream.once('close', () => this.release(conn));
+    return stream;
+  }
+
+  /**
+   * A request that failed on a reused connection before any reply byte, when the caller says the
+   * command is idempotent: the server closed a connection we held idle (restart, its idle timeout).
+   * The other idle ones are as stale, so they are dropped, and the request goes again once on a
+   * new connection.
+   */
+  private mayRetry(idempotent: boolean, reused: boolean, err: unknown): boolean {
+    if (!(idempotent && reused && err instanceof ConnectionClosedError && err.beforeReply)) return false;
+    this.drainIdle();
+    return true;
+  }
+
+  /** The newest idle connection that is still usable, or undefined; broken ones are discarded on the way. */
+  private takeIdle(): Connection | undefined {
+    if (this.closed) return undefined;
+    while (this.idle.length > 0) {
+      const conn = this.idle.pop() as Connection;
+      if (!conn.broken) return conn;
+      this.discard(conn);
+    }
+    return undefined;
   }
 
   acquire(): Promise<Lease> {
     if (this.closed) return Promise.reject(new FdfsError(ErrorCode.POOL_CLOSED, `pool for ${this.address} is closed`));
-    while (this.idle.length > 0) {
-      const conn = this.idle.pop() as Connection;
-      if (!conn.broken) return Promise.resolve({ conn, reused: true });
-      this.discard(conn);
-    }
+    const idle = this.takeIdle();
+    if (idle !== undefined) return Promise.resolve({ conn: idle, reused: true });
     if (this.size < this.options.maxSize) return this.open();
     if (this.waiters.length >= this.options.maxWaiting) {
       return Promise.reject(

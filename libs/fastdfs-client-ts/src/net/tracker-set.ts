@@ -63,6 +63,8 @@ export class TrackerSet {
   /** Up trackers in round-robin order, then the down ones (soonest retry first). */
   private order(): Entry[] {
     const n = this.entries.length;
+    // One tracker, the usual case: no arrays to build per request.
+    if (n === 1) return this.entries;
     const start = this.cursor;
     this.cursor = (this.cursor + 1) % n;
     const rotated = Array.from({ length: n }, (_, i) => this.entries[(start + i) % n] as Entry);
