@@ -158,6 +158,16 @@ function client(trackerServer: FakeFdfsServer, options: Partial<FdfsClientOption
   return c;
 }
 
+/** One storage at 127.0.0.1 holding `id` ('hello'), and a tracker that lists it and names it for fetches. */
+async function oneStorage(id: string): Promise<{ s1: FakeFdfsServer; t: FakeFdfsServer }> {
+  const s1 = await storage(new Map([[id, Buffer.from('hello')]]));
+  const t = await tracker(
+    () => [{ id: '127.0.0.1', port: s1.port }],
+    () => s1.port,
+  );
+  return { s1, t };
+}
+
 const cmds = (server: FakeFdfsServer): number[] => server.requests.map((r) => r.cmd);
 const downloadsOn = (server: FakeFdfsServer): number =>
   server.requests.filter((r) => r.cmd === Cmd.DOWNLOAD_FILE).length;
@@ -165,11 +175,7 @@ const downloadsOn = (server: FakeFdfsServer): number =>
 describe('direct reads: one storage, IP in the file id', () => {
   it('asks the tracker once for the storage list, then reads straight from the storage', async () => {
     const id = fileId('127.0.0.1', NOW());
-    const s1 = await storage(new Map([[id, Buffer.from('hello')]]));
-    const t = await tracker(
-      () => [{ id: '127.0.0.1', port: s1.port }],
-      () => s1.port,
-    );
+    const { s1, t } = await oneStorage(id);
     const c = client(t);
     for (let i = 0; i < 3; i++) expect((await c.download(id)).toString()).toBe('hello');
     const stream = await c.downloadStream(id);
@@ -183,11 +189,7 @@ describe('direct reads: one storage, IP in the file id', () => {
 
   it('directReads: false asks QUERY_FETCH_ONE for every read, as the C client does', async () => {
     const id = fileId('127.0.0.1', NOW());
-    const s1 = await storage(new Map([[id, Buffer.from('hello')]]));
-    const t = await tracker(
-      () => [{ id: '127.0.0.1', port: s1.port }],
-      () => s1.port,
-    );
+    const { t } = await oneStorage(id);
     const c = client(t, { directReads: false });
     for (let i = 0; i < 3; i++) expect((await c.download(id)).toString()).toBe('hello');
     await c.queryFileInfo(id);
@@ -196,11 +198,7 @@ describe('direct reads: one storage, IP in the file id', () => {
 
   it('concurrent first reads share one LIST_STORAGE', async () => {
     const id = fileId('127.0.0.1', NOW());
-    const s1 = await storage(new Map([[id, Buffer.from('hello')]]));
-    const t = await tracker(
-      () => [{ id: '127.0.0.1', port: s1.port }],
-      () => s1.port,
-    );
+    const { s1, t } = await oneStorage(id);
     const c = client(t);
     await Promise.all(Array.from({ length: 8 }, () => c.download(id)));
     expect(cmds(t)).toEqual([Cmd.SERVER_LIST_STORAGE]);
@@ -209,11 +207,7 @@ describe('direct reads: one storage, IP in the file id', () => {
 
   it('fetches the list again once storageListTtl has passed', async () => {
     const id = fileId('127.0.0.1', NOW());
-    const s1 = await storage(new Map([[id, Buffer.from('hello')]]));
-    const t = await tracker(
-      () => [{ id: '127.0.0.1', port: s1.port }],
-      () => s1.port,
-    );
+    const { t } = await oneStorage(id);
     const c = client(t, { storageListTtl: 150 });
     await c.download(id);
     await c.download(id);
@@ -224,11 +218,7 @@ describe('direct reads: one storage, IP in the file id', () => {
 
   it('asks the tracker when the source of a young file is not in the list', async () => {
     const id = fileId('10.9.9.9', NOW());
-    const s1 = await storage(new Map([[id, Buffer.from('hello')]]));
-    const t = await tracker(
-      () => [{ id: '127.0.0.1', port: s1.port }],
-      () => s1.port,
-    );
+    const { t } = await oneStorage(id);
     const c = client(t);
     expect((await c.download(id)).toString()).toBe('hello');
     expect((await c.download(id)).toString()).toBe('hello');
