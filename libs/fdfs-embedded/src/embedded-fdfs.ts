@@ -153,14 +153,23 @@ export class EmbeddedFdfs {
       const tracked = table.admit(socket);
       if (tracked === null) return;
       this.sockets.add(socket);
-      // ACK every read at once, or two-write clients under Nagle wait 40 ms a request (libs/tcp-quickack).
-      socket.on('data', () => quickAck(socket));
       if (role === 'storage') {
         counters.connectionAllocCount += 1;
         counters.connectionCurrentCount += 1;
         counters.connectionMaxCount = Math.max(counters.connectionMaxCount, counters.connectionCurrentCount);
       }
-      const config = { role, commands, node, networkTimeoutMs, idleTimeoutMs, logger, tracked };
+      // A read that leaves a request incomplete is ACKed at once, or two-write clients under Nagle
+      // wait 40 ms a request (libs/tcp-quickack).
+      const config = {
+        role,
+        commands,
+        node,
+        networkTimeoutMs,
+        idleTimeoutMs,
+        logger,
+        tracked,
+        onPartialRead: quickAck,
+      };
       const run = serveConnection(socket, config);
       this.running.add(run);
       socket.once('close', () => {

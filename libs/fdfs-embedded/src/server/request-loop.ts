@@ -19,6 +19,8 @@ export interface RequestLoopConfig {
   logger: EmbeddedLogger;
   /** The listener's record of this connection (ConnectionTable): it sees when the connection is idle. */
   tracked?: TrackedConnection;
+  /** Called after a read that leaves a request incomplete: the embedded server sets TCP_QUICKACK there. */
+  onPartialRead?: (socket: Socket) => void;
 }
 
 /** A refused request whose unread body is at most this long is skipped; a longer one closes the connection. */
@@ -38,7 +40,7 @@ export async function serveConnection(socket: Socket, config: RequestLoopConfig)
   const { logger, role, networkTimeoutMs } = config;
   const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
   socket.setNoDelay(true);
-  const source = new RequestSource(socket, networkTimeoutMs, config.idleTimeoutMs);
+  const source = new RequestSource(socket, networkTimeoutMs, config.idleTimeoutMs, config.onPartialRead);
   config.tracked?.observe(source);
   try {
     for (;;) {
