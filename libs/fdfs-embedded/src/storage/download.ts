@@ -9,8 +9,7 @@
  * and new bytes mixed (as on FastDFS, which writes in place too); a small one truncated meanwhile
  * is sent as far as it goes, a large one truncated below the range closes the connection (the
  * reply writer cannot send the promised bytes); a small one deleted after the open is read whole,
- * a large one deleted before the reply writer opens it is answered ENOENT or the connection is
- * closed after the header.
+ * a large one deleted before the reply writer opens it closes the connection after the header.
  */
 import { decodeDownloadRequest, HEADER_SIZE } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
