@@ -33,6 +33,17 @@ export type FrameEvent<H> =
 
 const EMPTY = Buffer.alloc(0);
 
+/** The body length a header announces, checked against the reader's limit (FrameError 'limit'). */
+export function checkedBodyLength<H>(format: FrameFormat<H>, options: FrameReaderOptions<H>, header: H): number {
+  const length = format.bodyLength(header);
+  const { maxBody } = options;
+  const max = typeof maxBody === 'function' ? maxBody(header) : maxBody;
+  if (!Number.isSafeInteger(length) || length < 0 || length > max) {
+    throw new FrameError('limit', `frame body of ${length} bytes exceeds the ${max}-byte limit`);
+  }
+  return length;
+}
+
 /**
  * Frame assembly, socket-free: push the chunks a socket delivers, iterate the events they
  * complete. Any number of frames per chunk and any split of a frame across chunks. Bodies
@@ -97,12 +108,7 @@ export class FrameReader<H> {
 
   /** A header is in: check its length, decide how its body is received. */
   private begin(header: H): FrameEvent<H> | undefined {
-    const length = this.format.bodyLength(header);
-    const { maxBody } = this.options;
-    const max = typeof maxBody === 'function' ? maxBody(header) : maxBody;
-    if (!Number.isSafeInteger(length) || length < 0 || length > max) {
-      throw new FrameError('limit', `frame body of ${length} bytes exceeds the ${max}-byte limit`);
-    }
+    const length = checkedBodyLength(this.format, this.options, header);
     this.header = header;
     this.bodyLeft = length;
     this.streaming = this.options.streamBody?.(header) ?? false;

@@ -1,5 +1,4 @@
-import { FrameError } from './frame-error.js';
-import type { FrameEvent, FrameFormat, FrameReaderOptions } from './frame-reader.js';
+import { checkedBodyLength, type FrameEvent, type FrameFormat, type FrameReaderOptions } from './frame-reader.js';
 
 export interface FrameReceiverOptions<H> extends FrameReaderOptions<H> {
   /**
@@ -156,12 +155,7 @@ export class FrameReceiver<H> {
 
   /** A header is in: check its length, decide how its body is received (as FrameReader does). */
   private begin(header: H): number {
-    const length = this.format.bodyLength(header);
-    const { maxBody } = this.options;
-    const max = typeof maxBody === 'function' ? maxBody(header) : maxBody;
-    if (!Number.isSafeInteger(length) || length < 0 || length > max) {
-      throw new FrameError('limit', `frame body of ${length} bytes exceeds the ${max}-byte limit`);
-    }
+    const length = checkedBodyLength(this.format, this.options, header);
     this.header = header;
     this.streaming = this.options.streamBody?.(header) ?? false;
     return length;
