@@ -187,7 +187,7 @@ export class Store {
       closeSync(fd);
     } catch (err) {
       if (open) closeQuietly(fd);
-      await unlink(path).catch(() => undefined);
+      await this.discard(path);
       throw err;
     }
   }
@@ -215,7 +215,7 @@ export class Store {
       return { tmpPath, size, crc32: crc >>> 0, mtime: Math.floor(mtimeMs / 1000) };
     } catch (err) {
       if (open) closeQuietly(fd);
-      await unlink(tmpPath).catch(() => undefined);
+      await this.discard(tmpPath);
       throw err;
     }
   }
@@ -273,6 +273,7 @@ export class Store {
     await rename(from, to);
   }
 
+  /** Removes a file this store made, where a failure to remove it must not hide the error that led here. */
   async discard(path: string): Promise<void> {
     await unlink(path).catch(() => undefined);
   }
@@ -338,7 +339,7 @@ export class Store {
       await writeFile(tmpPath, data, { flag: 'wx' });
       await rename(tmpPath, path);
     } catch (err) {
-      await unlink(tmpPath).catch(() => undefined);
+      await this.discard(tmpPath);
       throw err;
     }
   }
