@@ -20,11 +20,9 @@ export const TRACKER_ENV = 'PIC_TRACKER_SERVER';
  * is reported under the name the user wrote it as (--tracker, tracker_server, PIC_TRACKER_SERVER).
  */
 export function clientOptionsFor(flags: { tracker?: string[]; conf?: string }, io: CliIo): FdfsClientOptions {
-  const fromConf = (path: string, shown: string): FdfsClientOptions => {
-    const options = readClientConf(resolve(io.cwd, path));
-    return { ...options, trackers: addresses(options.trackers.map(asText), `${shown}: tracker_server`, false) };
-  };
-  const conf = flags.conf === undefined ? undefined : fromConf(flags.conf, flags.conf);
+  // readClientConf checks every tracker_server line itself, naming the file and line.
+  const fromConf = (path: string): FdfsClientOptions => readClientConf(resolve(io.cwd, path));
+  const conf = flags.conf === undefined ? undefined : fromConf(flags.conf);
   if (flags.tracker !== undefined && flags.tracker.length > 0) {
     return { ...conf, trackers: addresses(flags.tracker, '--tracker', true) };
   }
@@ -33,7 +31,7 @@ export function clientOptionsFor(flags: { tracker?: string[]; conf?: string }, i
     .map((s) => s.trim())
     .filter((s) => s !== '');
   if (fromEnv !== undefined && fromEnv.length > 0) return { trackers: addresses(fromEnv, TRACKER_ENV, false) };
-  if (existsSync(resolve(io.cwd, LOCAL_CONF))) return fromConf(LOCAL_CONF, LOCAL_CONF);
+  if (existsSync(resolve(io.cwd, LOCAL_CONF))) return fromConf(LOCAL_CONF);
   return { trackers: [`127.0.0.1:${DEFAULT_TRACKER_PORT}`] };
 }
 
@@ -51,8 +49,4 @@ function addresses(list: string[], what: string, isFlag: boolean): string[] {
     }
     return formatAddress(address);
   });
-}
-
-function asText(tracker: string | Address): string {
-  return typeof tracker === 'string' ? tracker : formatAddress(tracker);
 }
