@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { quickAck, quickAckAvailable, quickAckUnavailableReason } from '@pic-storage/tcp-quickack';
 import type { Address } from 'fastdfs-protocol';
@@ -30,7 +30,6 @@ export class EmbeddedFdfs {
   private storageServer: Server | null = null;
   private tracker: Address | null = null;
   private storage: Address | null = null;
-  private readonly sockets = new Set<Socket>();
   private readonly running = new Set<Promise<void>>();
   private readonly connections = new Map<'tracker' | 'storage', ConnectionTable>();
 
@@ -125,7 +124,7 @@ export class EmbeddedFdfs {
     this.trackerServer = null;
     this.storageServer = null;
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    for (const socket of this.sockets) socket.destroy();
+    for (const table of this.connections.values()) table.closeAll();
     await Promise.all(closed);
     await Promise.allSettled([...this.running]);
     // Only the instance holding the store writes to it (a refused second instance must not).
@@ -152,7 +151,6 @@ export class EmbeddedFdfs {
       // An address over its share is closed before it counts anywhere.
       const tracked = table.admit(socket);
       if (tracked === null) return;
-      this.sockets.add(socket);
       if (role === 'storage') {
         counters.connectionAllocCount += 1;
         counters.connectionCurrentCount += 1;
@@ -172,10 +170,7 @@ export class EmbeddedFdfs {
       };
       const run = serveConnection(socket, config);
       this.running.add(run);
-      socket.once('close', () => {
-        this.sockets.delete(socket);
-        if (role === 'storage') counters.connectionCurrentCount -= 1;
-      });
+      if (role === 'storage') socket.once('close', () => (counters.connectionCurrentCount -= 1));
       void run.finally(() => this.running.delete(run));
     });
     table.attach(server);

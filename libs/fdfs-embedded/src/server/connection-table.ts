@@ -117,6 +117,11 @@ export class ConnectionTable {
     return conn;
   }
 
+  /** Closes every connection (the server is stopping). */
+  closeAll(): void {
+    for (const conn of this.live) conn.socket.destroy();
+  }
+
   stats(): ConnectionStats[] {
     const now = Date.now();
     return [...this.live].map((c) => {
