@@ -21,7 +21,6 @@ export interface ReadRouterOptions {
 interface CachedStorage {
   address: Address;
   id: string;
-  ip: string;
   /** The tracker's last_synced_timestamp: the storage has every file created before it (seconds). */
   lastSyncedTimestamp: number;
 }
@@ -118,7 +117,6 @@ function readable(stats: StorageStat[]): CachedStorage[] {
     out.push({
       address: { host: s.ip, port: s.storagePort },
       id: s.id,
-      ip: s.ip,
       lastSyncedTimestamp: s.counters.lastSyncedTimestamp,
     });
   }
@@ -138,7 +136,7 @@ function pick(
   let source: CachedStorage | undefined;
   let sources = 0;
   for (const s of storages) {
-    if ((info.sourceId !== 0 ? s.id : s.ip) === sourceKey) {
+    if ((info.sourceId !== 0 ? s.id : s.address.host) === sourceKey) {
       source = s;
       sources++;
     }
@@ -147,14 +145,14 @@ function pick(
   if (sources > 1) source = undefined;
   if (info.type !== 'normal') return source === undefined ? undefined : { address: source.address, source: true };
   const old = info.createTimestamp * 1000 < now - syncFileMaxDelay;
+  const hasFile = (s: CachedStorage): boolean => s === source || old || s.lastSyncedTimestamp > info.createTimestamp;
   let count = 0;
-  for (const s of storages) if (s === source || old || s.lastSyncedTimestamp > info.createTimestamp) count++;
+  for (const s of storages) if (hasFile(s)) count++;
   if (count === 0) return undefined;
   let n = entry.next++ % count;
   if (entry.next >= count) entry.next = 0;
   for (const s of storages) {
-    if (!(s === source || old || s.lastSyncedTimestamp > info.createTimestamp)) continue;
-    if (n-- === 0) return { address: s.address, source: s === source };
+    if (hasFile(s) && n-- === 0) return { address: s.address, source: s === source };
   }
   return undefined;
 }
