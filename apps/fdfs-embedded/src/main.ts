@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedFdfs, embeddedOptionsFromConf, StoreLockedError } from '@pic-storage/fdfs-embedded';
-import { stopOnSignals } from './stop-on-signals.js';
+import { stopOnSignals } from '@pic-storage/service-process';
 
 const confDir = resolve(process.env.PIC_CONF_DIR ?? 'conf');
 const dataDir = resolve(process.env.PIC_DATA_DIR ?? 'data');

@@ -19,6 +19,11 @@ export class ConfReader {
     readonly source = 'conf',
   ) {}
 
+  /** Every key given, in file order of first appearance. */
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
   has(key: string): boolean {
     return this.entries.has(key);
   }

@@ -113,11 +113,15 @@ export class FrameClient {
       const socket = connect({ host, port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new FrameClientError('connect', `connect to ${this.address} timed out after ${connectTimeoutMs} ms`, false));
+        reject(
+          new FrameClientError('connect', `connect to ${this.address} timed out after ${connectTimeoutMs} ms`, false),
+        );
       }, connectTimeoutMs);
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new FrameClientError('connect', `cannot connect to ${this.address}: ${err.message}`, false, { cause: err }));
+        reject(
+          new FrameClientError('connect', `cannot connect to ${this.address}: ${err.message}`, false, { cause: err }),
+        );
       });
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -142,11 +146,18 @@ export class FrameClient {
           pending.resolve({ header: event.header, ret: event.header.ret, body: event.body });
         }
       } catch (err) {
-        this.fail(socket, new FrameClientError('protocol', `bad frame from ${this.address}: ${(err as Error).message}`, true));
+        this.fail(
+          socket,
+          new FrameClientError('protocol', `bad frame from ${this.address}: ${(err as Error).message}`, true),
+        );
       }
     });
-    socket.on('error', (err) => this.fail(socket, new FrameClientError('closed', `${this.address}: ${err.message}`, true)));
-    socket.on('close', () => this.fail(socket, new FrameClientError('closed', `${this.address} closed the connection`, true)));
+    socket.on('error', (err) =>
+      this.fail(socket, new FrameClientError('closed', `${this.address}: ${err.message}`, true)),
+    );
+    socket.on('close', () =>
+      this.fail(socket, new FrameClientError('closed', `${this.address} closed the connection`, true)),
+    );
   }
 
   /** The connection is unusable: every request on it fails, the next request reconnects. */

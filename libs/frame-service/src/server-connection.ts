@@ -82,12 +82,17 @@ export class ServerConnection {
       if (err instanceof ResultError) {
         reply = { ret: err.code };
       } else {
-        this.options.logger.error({ err, cmd: header.cmd, seq: header.seq, remote: this.remoteAddress }, 'request failed');
+        this.options.logger.error(
+          { err, cmd: header.cmd, seq: header.seq, remote: this.remoteAddress },
+          'request failed',
+        );
         reply = { ret: ResultCode.INTERNAL };
       }
     }
     if (this.socket.destroyed) return;
-    this.socket.write(encodeFrame({ cmd: header.cmd, id: header.id, seq: header.seq, ret: reply.ret ?? 0 }, reply.body));
+    this.socket.write(
+      encodeFrame({ cmd: header.cmd, id: header.id, seq: header.seq, ret: reply.ret ?? 0 }, reply.body),
+    );
   }
 
   /** Reads while the connection's work and unread replies are under their bounds. */

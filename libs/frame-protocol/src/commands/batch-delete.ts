@@ -24,7 +24,8 @@ export function decodeBatchDeleteResponse(body: Buffer): number[] {
   const what = 'batch delete (3030) response';
   const decoder = new Decoder(body, what);
   const count = decoder.readUInt32();
-  if (body.length !== 4 + 4 * count) throw badBody(`${what}: file_cnt ${count} does not match a ${body.length}-byte body`);
+  if (body.length !== 4 + 4 * count)
+    throw badBody(`${what}: file_cnt ${count} does not match a ${body.length}-byte body`);
   const results: number[] = [];
   for (let i = 0; i < count; i++) results.push(decoder.readUInt32());
   decoder.end();
