@@ -1,0 +1,29 @@
+import type { StackConf } from './stack-conf.js';
+
+/** One process the stack runs: an app's main, with PIC_PORT when it is one of several instances. */
+export interface StackService {
+  /** `del-svr:9011`: the name in the stack's logs. */
+  name: string;
+  /** The app folder under apps/. */
+  app: string;
+  /** PIC_PORT for this instance; undefined: the port of the service's own conf. */
+  port?: number;
+}
+
+/** What `npm start` runs, in start order: the FastDFS first, the proxy (the entry point) last. */
+export function stackServices(conf: StackConf): StackService[] {
+  const services: StackService[] = [];
+  if (conf.embeddedFdfs) services.push({ name: 'fdfs-embedded', app: 'fdfs-embedded' });
+  services.push({ name: 'metadata-dbsvr', app: 'metadata-dbsvr' });
+  services.push({ name: 'sess-check-svr', app: 'sess-check-svr' });
+  const scaled: [string, number[]][] = [
+    ['del-svr', conf.delSvrPorts],
+    ['cs-del-svr', conf.csDelSvrPorts],
+    ['cut-svr', conf.cutSvrPorts],
+  ];
+  for (const [app, ports] of scaled) {
+    ports.forEach((port, i) => services.push({ name: `${app}#${i + 1}`, app, port }));
+  }
+  services.push({ name: 'admin-proxy', app: 'admin-proxy' });
+  return services;
+}
