@@ -9,7 +9,14 @@ export * from './token.js';
 export type { ResponseStream } from './net/connection.js';
 export type { PoolOptions, PoolStats } from './net/pool.js';
 export type { TrackerState } from './net/tracker-set.js';
-export { buildSlaveFilename, decodeFileId, formatAddress, parseAddress, parseFileId } from 'fastdfs-protocol';
+export {
+  buildSlaveFilename,
+  decodeFileId,
+  formatAddress,
+  parseAddress,
+  parseFileId,
+  StorageStatus,
+} from 'fastdfs-protocol';
 export type {
   Address,
   FetchTargets,

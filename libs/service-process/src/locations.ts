@@ -26,15 +26,23 @@ export interface ServiceConf {
 }
 
 /**
- * `$PIC_CONF_DIR/<file>`, checked against the keys the service knows: an unknown key is a
- * ConfigError naming file, line and key (with a did-you-mean). A missing file means the defaults.
+ * `$PIC_CONF_DIR/<file>`, checked against the keys the service knows (`knownKeys`, and those
+ * `isKnownKey` accepts, such as `cluster_<hostid>`): an unknown key is a ConfigError naming file,
+ * line and key (with a did-you-mean). A missing file means the defaults.
  */
-export function readServiceConf(file: string, knownKeys: Iterable<string>): ServiceConf {
+export function readServiceConf(
+  file: string,
+  knownKeys: Iterable<string>,
+  isKnownKey?: (key: string) => boolean,
+): ServiceConf {
   const path = resolve(confDir(), file);
   const exists = existsSync(path);
   const conf = exists
     ? new ConfReader(readConfFile(shownPath(path)), shownPath(path))
     : new ConfReader(new Map(), shownPath(path));
-  conf.checkKeys(knownKeys);
+  const known = new Set(knownKeys);
+  // Keys that follow a pattern (cluster_<hostid>) are known by the predicate.
+  if (isKnownKey !== undefined) for (const key of conf.keys()) if (isKnownKey(key)) known.add(key);
+  conf.checkKeys(known);
   return { conf, path, exists };
 }

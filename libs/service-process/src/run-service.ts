@@ -20,25 +20,24 @@ export class ServiceBusyError extends Error {
  */
 export function runService(name: string, start: (logger: Logger) => Promise<RunningService>): void {
   const logger = pino({ name, level: process.env.LOG_LEVEL ?? 'info' });
-  start(logger).then(
-    (service) => {
-      stopOnSignals({
-        stop: () => service.stop(),
-        logger,
-        watchParent: process.env.npm_lifecycle_event === 'start' || process.env.PIC_STACK_CHILD === '1',
-      });
-    },
-    (err: unknown) => {
-      if (err instanceof Error && (err as { code?: unknown }).code === 'FDFS_ERR_INVALID_CONFIG') {
-        process.stderr.write(`${name}: cannot start: ${err.message}\n`);
-        process.exit(EX_CONFIG);
-      }
-      if (err instanceof ServiceBusyError) {
-        process.stderr.write(`${name}: cannot start: ${err.message}\n`);
-        process.exit(EX_TEMPFAIL);
-      }
-      logger.fatal({ err }, 'cannot start');
-      process.exit(1);
-    },
-  );
+  const running = start(logger);
+  // The handlers go in before start settles: a supervisor may signal as soon as it sees the
+  // service's `listening` line, and a signal must then stop the service, not kill it outright.
+  stopOnSignals({
+    stop: async () => (await running).stop(),
+    logger,
+    watchParent: process.env.npm_lifecycle_event === 'start' || process.env.PIC_STACK_CHILD === '1',
+  });
+  running.catch((err: unknown) => {
+    if (err instanceof Error && (err as { code?: unknown }).code === 'FDFS_ERR_INVALID_CONFIG') {
+      process.stderr.write(`${name}: cannot start: ${err.message}\n`);
+      process.exit(EX_CONFIG);
+    }
+    if (err instanceof ServiceBusyError) {
+      process.stderr.write(`${name}: cannot start: ${err.message}\n`);
+      process.exit(EX_TEMPFAIL);
+    }
+    logger.fatal({ err }, 'cannot start');
+    process.exit(1);
+  });
 }
