@@ -1,0 +1,133 @@
+import { performance } from 'node:perf_hooks';
+import { FrameClient, FrameClientError, type FrameResponse, type ServiceLogger } from '@pic-storage/frame-service';
+
+export interface BackendAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` or `[ipv6]:port`; throws a RangeError saying what is wrong. */
+export function parseBackendAddress(text: string): BackendAddress {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (m === null || port < 1 || port > 65535) {
+    throw new RangeError(`${JSON.stringify(text)} is not a backend address like 127.0.0.1:9020`);
+  }
+  return { host: m[1] ?? (m[2] as string), port };
+}
+
+export interface BackendOptions {
+  /** Connections to this backend, shared by every client of the proxy. */
+  readonly connections: number;
+  readonly connectTimeoutMs: number;
+  /** Requests awaiting their reply on one connection; past it the request goes to another backend. */
+  readonly maxInFlight: number;
+  /** The largest reply frame accepted. */
+  readonly maxFrameLength: number;
+  /** How long a backend that refused a connection is skipped. */
+  readonly retryIntervalMs: number;
+  readonly logger: ServiceLogger;
+}
+
+/**
+ * How a backend is doing. `down`: a connect failed; it is skipped until `retryAt`, then one request
+ * (the probe) tries it: `probing` until that request ends. Only a connect failure takes a backend
+ * down: a request that was sent and then timed out says the backend is there but slow, and
+ * least-in-flight picking already sends less to it.
+ */
+export type BackendHealth = 'up' | 'down' | 'probing';
+
+/**
+ * One backend address: its connections (FrameClients, which pick their own seqs: that is the seq
+ * remapping that lets every client of the proxy share them), the requests in flight on it, and
+ * whether it can be reached.
+ */
+export class Backend {
+  readonly address: string;
+  private readonly clients: readonly FrameClient[];
+  private pending = 0;
+  private state: BackendHealth = 'up';
+  private retryAt = 0;
+  private downSince = 0;
+
+  constructor(
+    target: BackendAddress,
+    private readonly options: BackendOptions,
+  ) {
+    this.address = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+    this.clients = Array.from(
+      { length: options.connections },
+      () =>
+        new FrameClient({
+          host: target.host,
+          port: target.port,
+          connectTimeoutMs: options.connectTimeoutMs,
+          maxInFlight: options.maxInFlight,
+          maxFrameLength: options.maxFrameLength,
+        }),
+    );
+  }
+
+  /** Requests sent or being sent to this backend whose reply has not come. */
+  get inFlight(): number {
+    return this.pending;
+  }
+
+  /** `down` turns into a chance to probe once its retry time has come. */
+  health(now = performance.now()): BackendHealth | 'due' {
+    return this.state === 'down' && now >= this.retryAt ? 'due' : this.state;
+  }
+
+  /**
+   * Sends one request on the least busy connection. Rejects with the FrameClientError: `sent`
+   * false means the backend never got it and another may be tried.
+   */
+  async request(cmd: number, body: Buffer, options: { id: number; timeoutMs: number }): Promise<FrameResponse> {
+    if (this.state === 'down') this.state = 'probing';
+    const client = this.clients.reduce((best, c) => (c.inFlight < best.inFlight ? c : best));
+    this.pending++;
+    try {
+      const response = await client.request(cmd, body, options);
+      this.reached();
+      return response;
+    } catch (err) {
+      const failure = err instanceof FrameClientError ? err : undefined;
+      // A timeout before the send: no connection came within the request's time (a host dropping SYNs).
+      if (failure !== undefined && !failure.sent && (failure.reason === 'connect' || failure.reason === 'timeout')) {
+        this.unreachable(failure);
+      } else if (failure?.sent === true) {
+        this.reached();
+      } else if (this.state === 'probing') {
+        this.state = 'down'; // busy, or a request it could not encode: no verdict, the next request probes
+      }
+      throw err;
+    } finally {
+      this.pending--;
+    }
+  }
+
+  /** A connection was made: a probe that got this far brings the backend back. */
+  private reached(): void {
+    if (this.state !== 'probing') return;
+    this.state = 'up';
+    const downMs = Math.round(performance.now() - this.downSince);
+    this.options.logger.info({ backend: this.address, downMs }, 'backend reachable again');
+  }
+
+  private unreachable(err: FrameClientError): void {
+    const now = performance.now();
+    if (this.state === 'up') {
+      this.downSince = now;
+      this.options.logger.warn(
+        { backend: this.address, err: err.message, retryIntervalMs: this.options.retryIntervalMs },
+        'backend unreachable, skipping it',
+      );
+    }
+    this.state = 'down';
+    this.retryAt = now + this.options.retryIntervalMs;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
+  }
+}

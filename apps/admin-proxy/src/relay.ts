@@ -1,0 +1,79 @@
+import { performance } from 'node:perf_hooks';
+import { ResultCode, ResultError } from '@pic-storage/frame-protocol';
+import { FrameClientError, type FrameReply, type FrameRequest, type ServiceLogger } from '@pic-storage/frame-service';
+import type { Backend } from './backend.js';
+import type { RouteEntry, RouteTable } from './route-table.js';
+
+/** A cmd none of whose backends could be tried: logged when it starts and when it ends. */
+interface Outage {
+  readonly since: number;
+  refused: number;
+}
+
+/**
+ * The proxy's FrameServer fallback: every request goes to a backend of its cmd and the backend's
+ * reply comes back as it is (ret and body; the FrameServer puts the client's own cmd, id and seq
+ * on it). A backend that could not be sent the request (connect failed, too busy) is skipped for
+ * the next one; a request that was sent is never sent again, since it may have run (a crop stores
+ * a file): its failure or timeout is BACKEND_UNAVAILABLE.
+ */
+export class Relay {
+  private readonly outages = new Map<number, Outage>();
+
+  constructor(
+    private readonly routes: RouteTable,
+    private readonly logger: ServiceLogger,
+  ) {}
+
+  async serve(request: FrameRequest): Promise<FrameReply> {
+    const { cmd, id } = request.header;
+    const route = this.routes.get(cmd);
+    if (route === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no route for cmd ${cmd}`);
+    const tried = new Set<Backend>();
+    for (;;) {
+      // A client gone before its request left: no backend should do the work.
+      if (request.signal.aborted) throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left');
+      const backend = route.pool.pick(tried);
+      if (backend === undefined) throw this.refuse(route, tried);
+      tried.add(backend);
+      try {
+        const response = await backend.request(cmd, request.body, { id, timeoutMs: route.timeoutMs });
+        this.served(route);
+        return { ret: response.ret, body: response.body };
+      } catch (err) {
+        if (!(err instanceof FrameClientError)) throw err;
+        if (!err.sent) continue;
+        this.logger.warn(
+          { cmd, seq: request.header.seq, remote: request.remoteAddress, backend: backend.address, err: err.message },
+          err.reason === 'timeout' ? 'backend timed out' : 'backend failed after the request was sent',
+        );
+        throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, err.message, { cause: err });
+      }
+    }
+  }
+
+  /** No backend left to try. Logs the first refusal of an outage only; served() logs its end. */
+  private refuse(route: RouteEntry, tried: ReadonlySet<Backend>): ResultError {
+    const outage = this.outages.get(route.cmd);
+    if (outage !== undefined) {
+      outage.refused++;
+    } else {
+      this.outages.set(route.cmd, { since: performance.now(), refused: 1 });
+      this.logger.warn(
+        { cmd: route.cmd, backends: route.pool.backends.map((b) => b.address), tried: tried.size },
+        'no backend reachable for this cmd, answering BACKEND_UNAVAILABLE',
+      );
+    }
+    return new ResultError(ResultCode.BACKEND_UNAVAILABLE, `no backend reachable for cmd ${route.cmd}`);
+  }
+
+  private served(route: RouteEntry): void {
+    const outage = this.outages.get(route.cmd);
+    if (outage === undefined) return;
+    this.outages.delete(route.cmd);
+    this.logger.info(
+      { cmd: route.cmd, refused: outage.refused, outageMs: Math.round(performance.now() - outage.since) },
+      'cmd served again',
+    );
+  }
+}
