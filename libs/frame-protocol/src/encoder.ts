@@ -1,3 +1,6 @@
+/** What a `char[N]` may hold (the Decoder accepts the same). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /**
  * Chained writer for frame bodies: integers little-endian, strings as NUL-padded `char[N]`.
  * Sizes are fixed by each command's layout, so the buffer is allocated once, exactly.
@@ -25,11 +28,16 @@ export class Encoder {
     return this;
   }
 
-  /** `char[size]`: ASCII, NUL-padded; a value may fill all `size` bytes. Longer is a RangeError, never cut. */
+  /**
+   * `char[size]`: printable ASCII, NUL-padded; a value may fill all `size` bytes. Longer, or any
+   * other character (which latin1 would silently cut to a byte), is a RangeError, never sent.
+   */
   writeFixedString(value: string, size: number): this {
-    const length = Buffer.byteLength(value, 'latin1');
-    if (length > size) throw new RangeError(`${JSON.stringify(value.slice(0, 80))} does not fit char[${size}]`);
-    this.buf.write(value, this.at, length, 'latin1');
+    const shown = JSON.stringify(value.slice(0, 80));
+    if (!PRINTABLE_ASCII.test(value))
+      throw new RangeError(`${shown} is not printable ASCII, cannot go in char[${size}]`);
+    if (value.length > size) throw new RangeError(`${shown} does not fit char[${size}]`);
+    this.buf.write(value, this.at, value.length, 'latin1');
     this.at += size; // the rest is already 0 (Buffer.alloc)
     return this;
   }

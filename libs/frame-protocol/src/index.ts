@@ -11,3 +11,7 @@ export * from './commands/pic-info.js';
 export * from './commands/crop.js';
 export * from './commands/queue-deletes.js';
 export * from './commands/batch-delete.js';
+export * from './commands/session-check.js';
+export * from './commands/metadata-register.js';
+export * from './commands/metadata-remove.js';
+export * from './commands/metadata-list.js';

@@ -1,68 +1,52 @@
-import { connect, type Socket } from 'node:net';
-import { FrameReader } from '@pic-storage/framing';
-import {
-  DEFAULT_MAX_FRAME_LENGTH,
-  FRAME_FORMAT,
-  encodeFrame,
-  maxBodyFor,
-  type FrameHeader,
-} from '@pic-storage/frame-protocol';
+import { HEADER_SIZE, encodeFrame, type FrameHeader } from '@pic-storage/frame-protocol';
+import { ClientConnection, connectSocket } from './client-connection.js';
 import { FrameClientError } from './client-error.js';
+import {
+  positiveInteger,
+  resolveFrameClientOptions,
+  type FrameClientOptions,
+  type ResolvedFrameClientOptions,
+} from './client-options.js';
+import { PendingRequests, type FrameResponse, type PendingRequest } from './pending-requests.js';
 
-export interface FrameClientOptions {
-  host: string;
-  port: number;
-  /** Default 3 s. */
-  connectTimeoutMs?: number;
-  /** A request without its response after this long fails with reason 'timeout'. Default 10 s. */
-  requestTimeoutMs?: number;
-  /** Requests awaiting their response at once; more fail with reason 'busy'. Default 1024. */
-  maxInFlight?: number;
-  /** The largest response frame accepted. Default 1 MiB. */
-  maxFrameLength?: number;
-}
-
-export const FRAME_CLIENT_DEFAULTS = Object.freeze({
-  connectTimeoutMs: 3_000,
-  requestTimeoutMs: 10_000,
-  maxInFlight: 1024,
-  maxFrameLength: DEFAULT_MAX_FRAME_LENGTH,
-});
-
-export interface FrameResponse {
-  readonly header: FrameHeader;
-  readonly ret: number;
-  readonly body: Buffer;
-}
+export type { FrameResponse } from './pending-requests.js';
 
 export interface RequestOptions {
   /** The header's user id, echoed; default 0. */
   id?: number;
+  /** Default: the client's requestTimeoutMs. */
   timeoutMs?: number;
 }
 
-interface Pending {
-  resolve(response: FrameResponse): void;
-  reject(err: FrameClientError): void;
-  timer: NodeJS.Timeout;
+/** What a FrameClient is doing and has done (`FrameClient#stats`). */
+export interface FrameClientStats {
+  connected: boolean;
+  /** Requests awaiting their response (or their connection). */
+  inFlight: number;
+  /** Connections made. */
+  connects: number;
+  /** Requests failed with reason 'timeout'. */
+  timeouts: number;
+  /** Responses that came after their request timed out (dropped). */
+  lateResponses: number;
 }
 
 /**
  * A client of one framed service address: one connection, requests pipelined on it, each
- * response matched to its request by seq (so responses may come in any order). The connection
- * is opened on first use and again after it closes; requests in flight when it closes fail with
- * reason 'closed'.
+ * response matched to its request by seq (so responses may come in any order) and checked to
+ * echo its cmd. The connection is made on first use and again after it closes; the requests on a
+ * connection that closes fail with reason 'closed'. docs/frame-protocol.md, "Clients".
  */
 export class FrameClient {
-  private readonly options: Required<FrameClientOptions>;
-  private socket: Socket | undefined;
-  private connecting: Promise<Socket> | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextSeq = 1;
+  private readonly options: ResolvedFrameClientOptions;
+  private current: ClientConnection | undefined;
+  private connecting: Promise<ClientConnection> | undefined;
+  private readonly pending = new PendingRequests();
   private closed = false;
+  private readonly counters = { connects: 0, timeouts: 0, lateResponses: 0 };
 
   constructor(options: FrameClientOptions) {
-    this.options = { ...FRAME_CLIENT_DEFAULTS, ...options };
+    this.options = resolveFrameClientOptions(options);
   }
 
   get address(): string {
@@ -73,112 +57,147 @@ export class FrameClient {
     return this.pending.size;
   }
 
-  async request(cmd: number, body: Buffer, options: RequestOptions = {}): Promise<FrameResponse> {
-    if (this.closed) throw new FrameClientError('closed', `client of ${this.address} is closed`, false);
+  get stats(): FrameClientStats {
+    return { connected: this.current !== undefined, inFlight: this.pending.size, ...this.counters };
+  }
+
+  /**
+   * Sends one request and resolves with its response, whatever its ret; rejects with a
+   * FrameClientError when there is no response (see its reasons), or a RangeError for a cmd, id,
+   * body or timeout that does not fit.
+   */
+  request(cmd: number, body: Buffer, options: RequestOptions = {}): Promise<FrameResponse> {
+    if (this.closed) return Promise.reject(this.closedError(false));
     if (this.pending.size >= this.options.maxInFlight) {
-      throw new FrameClientError('busy', `${this.pending.size} requests in flight to ${this.address}`, false);
+      const message = `${this.pending.size} requests in flight to ${this.address} (maxInFlight)`;
+      return Promise.reject(new FrameClientError('busy', message, false));
     }
-    const socket = await this.connection();
-    const seq = this.takeSeq();
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    let frame: Buffer;
+    let seq: number;
+    try {
+      positiveInteger('timeoutMs', timeoutMs);
+      if (HEADER_SIZE + body.length > this.options.maxFrameLength) {
+        throw new RangeError(`a request of ${HEADER_SIZE + body.length} bytes exceeds maxFrameLength`);
+      }
+      seq = this.pending.takeSeq(this.current);
+      frame = encodeFrame({ cmd, id: options.id ?? 0, seq }, body); // RangeError for a cmd or id out of range
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return new Promise<FrameResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(seq);
-        reject(new FrameClientError('timeout', `no response from ${this.address} in ${timeoutMs} ms`, true));
-      }, timeoutMs);
-      this.pending.set(seq, { resolve, reject, timer });
-      socket.write(encodeFrame({ cmd, id: options.id ?? 0, seq }, body));
+      const timer = setTimeout(() => this.expire(request, timeoutMs), timeoutMs);
+      const request: PendingRequest = { seq, cmd, conn: undefined, resolve, reject, timer };
+      this.pending.add(request);
+      this.connection().then(
+        (conn) => this.send(request, conn, frame),
+        (err: FrameClientError) => this.pending.reject(request, err),
+      );
     });
   }
 
-  /** Seqs run 1..2^32-1 and wrap, skipping any still in flight. */
-  private takeSeq(): number {
-    let seq = this.nextSeq;
-    while (this.pending.has(seq)) seq = seq >= 0xffffffff ? 1 : seq + 1;
-    this.nextSeq = seq >= 0xffffffff ? 1 : seq + 1;
-    return seq;
+  private send(request: PendingRequest, conn: ClientConnection, frame: Buffer): void {
+    if (!this.pending.has(request)) return; // timed out, or the client closed, while connecting
+    if (conn.failed || !conn.socket.writable) {
+      this.pending.reject(request, new FrameClientError('closed', `${this.address} closed before the write`, false));
+      return;
+    }
+    request.conn = conn;
+    conn.socket.write(frame);
   }
 
-  private connection(): Promise<Socket> {
-    if (this.socket !== undefined) return Promise.resolve(this.socket);
+  private expire(request: PendingRequest, timeoutMs: number): void {
+    if (!this.pending.has(request)) return;
+    this.counters.timeouts++;
+    request.conn?.addLate(request.seq);
+    const sent = request.conn !== undefined;
+    const message = `no response from ${this.address} in ${timeoutMs} ms${sent ? '' : ' (not sent: no connection)'}`;
+    this.pending.reject(request, new FrameClientError('timeout', message, sent));
+  }
+
+  private connection(): Promise<ClientConnection> {
+    if (this.current !== undefined) return Promise.resolve(this.current);
     this.connecting ??= this.open().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
   }
 
-  private open(): Promise<Socket> {
-    const { host, port, connectTimeoutMs } = this.options;
-    return new Promise<Socket>((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(
-          new FrameClientError('connect', `connect to ${this.address} timed out after ${connectTimeoutMs} ms`, false),
-        );
-      }, connectTimeoutMs);
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(
-          new FrameClientError('connect', `cannot connect to ${this.address}: ${err.message}`, false, { cause: err }),
-        );
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        this.attach(socket);
-        resolve(socket);
-      });
-    });
+  private async open(): Promise<ClientConnection> {
+    const { host, port, connectTimeoutMs, maxFrameLength, maxInFlight } = this.options;
+    const socket = await connectSocket(host, port, connectTimeoutMs);
+    if (this.closed) {
+      socket.destroy();
+      throw this.closedError(false);
+    }
+    const conn = new ClientConnection(socket, maxFrameLength, maxInFlight);
+    this.attach(conn);
+    this.current = conn;
+    this.counters.connects++;
+    return conn;
   }
 
-  private attach(socket: Socket): void {
-    this.socket = socket;
-    const reader = new FrameReader(FRAME_FORMAT, { maxBody: maxBodyFor(this.options.maxFrameLength) });
+  private attach(conn: ClientConnection): void {
+    const { socket } = conn;
+    socket.setTimeout(this.options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const event of reader.push(chunk)) {
-          if (event.type !== 'frame') continue;
-          const pending = this.pending.get(event.header.seq);
-          if (pending === undefined) continue; // timed out already
-          this.pending.delete(event.header.seq);
-          clearTimeout(pending.timer);
-          pending.resolve({ header: event.header, ret: event.header.ret, body: event.body });
+        for (const event of conn.reader.push(chunk)) {
+          if (event.type === 'frame') this.receive(conn, event.header, event.body);
         }
       } catch (err) {
-        this.fail(
-          socket,
-          new FrameClientError('protocol', `bad frame from ${this.address}: ${(err as Error).message}`, true),
-        );
+        const message = `bad response from ${this.address}: ${(err as Error).message}`;
+        this.fail(conn, new FrameClientError('protocol', message, true, { cause: err }));
       }
     });
-    socket.on('error', (err) =>
-      this.fail(socket, new FrameClientError('closed', `${this.address}: ${err.message}`, true)),
-    );
-    socket.on('close', () =>
-      this.fail(socket, new FrameClientError('closed', `${this.address} closed the connection`, true)),
-    );
+    const closed = (why: string): void =>
+      this.fail(conn, new FrameClientError('closed', `${this.address} ${why}`, true));
+    socket.on('end', () => closed('closed the connection'));
+    socket.on('close', () => closed('closed the connection'));
+    socket.on('error', (err) => closed(`connection failed: ${err.message}`));
+    socket.on('timeout', () => {
+      // Idle: nothing awaits it, so it is closed quietly and the next request reconnects.
+      if (this.pending.list(conn).length === 0) closed('connection idle');
+    });
   }
 
-  /** The connection is unusable: every request on it fails, the next request reconnects. */
-  private fail(socket: Socket, err: FrameClientError): void {
-    if (this.socket === socket) this.socket = undefined;
-    socket.destroy();
-    for (const [seq, pending] of this.pending) {
-      this.pending.delete(seq);
-      clearTimeout(pending.timer);
-      pending.reject(err);
+  private receive(conn: ClientConnection, header: FrameHeader, body: Buffer): void {
+    const { seq, cmd } = header;
+    const request = this.pending.get(seq);
+    if (request === undefined || request.conn !== conn) {
+      if (conn.takeLate(seq)) {
+        this.counters.lateResponses++;
+        return;
+      }
+      throw new Error(`a response with seq ${seq} (cmd ${cmd}) that no request awaits`);
     }
+    if (cmd !== request.cmd) throw new Error(`the response to seq ${seq} has cmd ${cmd}, the request ${request.cmd}`);
+    this.pending.resolve(request, { header, ret: header.ret, body });
   }
 
-  /** Fails what is in flight and closes the connection; further requests fail. */
+  /** The connection is unusable: the requests written on it fail, the next request reconnects. */
+  private fail(conn: ClientConnection, err: FrameClientError): void {
+    if (conn.failed) return;
+    conn.failed = true;
+    if (this.current === conn) this.current = undefined;
+    conn.socket.destroy();
+    for (const request of this.pending.list(conn)) this.pending.reject(request, err);
+  }
+
+  private closedError(sent: boolean): FrameClientError {
+    return new FrameClientError('closed', `client of ${this.address} is closed`, sent);
+  }
+
+  /** Fails every request not yet answered, closes the connection; later requests fail with reason 'closed'. */
   async close(): Promise<void> {
     this.closed = true;
-    const socket = this.socket;
-    if (socket === undefined) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      this.fail(socket, new FrameClientError('closed', `client of ${this.address} closed`, true));
-    });
+    for (const request of this.pending.list())
+      this.pending.reject(request, this.closedError(request.conn !== undefined));
+    await this.connecting?.catch(() => undefined);
+    const conn = this.current;
+    if (conn === undefined) return;
+    const socketClosed = new Promise<void>((resolve) => conn.socket.once('close', () => resolve()));
+    this.fail(conn, this.closedError(true));
+    await socketClosed;
   }
 }

@@ -5,7 +5,10 @@ export interface FrameRequest {
   readonly body: Buffer;
   /** The client's address as the socket reports it (`127.0.0.1`, `::ffff:10.1.1.5`). */
   readonly remoteAddress: string;
-  /** Aborted when the client's connection closes before the reply: work that can stop, should. */
+  /**
+   * Aborted when the connection closes before the reply (the client went away, or a stop outlived
+   * stopTimeoutMs): work that can stop, should.
+   */
   readonly signal: AbortSignal;
 }
 

@@ -1,13 +1,9 @@
-/** The runtime of the framed TCP services: server and client. */
+/** The runtime of the framed TCP services: server and client (docs/frame-protocol.md). */
 export { FrameServer } from './frame-server.js';
 export { FRAME_SERVER_DEFAULTS, type FrameServerOptions } from './server-options.js';
+export type { FrameServerStats } from './server-stats.js';
 export type { FrameHandler, FrameReply, FrameRequest } from './handler.js';
-export {
-  FrameClient,
-  FRAME_CLIENT_DEFAULTS,
-  type FrameClientOptions,
-  type FrameResponse,
-  type RequestOptions,
-} from './frame-client.js';
-export { FrameClientError } from './client-error.js';
+export { FrameClient, type FrameClientStats, type FrameResponse, type RequestOptions } from './frame-client.js';
+export { FRAME_CLIENT_DEFAULTS, type FrameClientOptions } from './client-options.js';
+export { FrameClientError, type FrameClientErrorReason } from './client-error.js';
 export { SILENT_LOGGER, type ServiceLogger } from './logger.js';

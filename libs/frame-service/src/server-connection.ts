@@ -1,142 +1,211 @@
 import type { Socket } from 'node:net';
-import { FrameReader } from '@pic-storage/framing';
-import {
-  FRAME_FORMAT,
-  ResultCode,
-  ResultError,
-  encodeFrame,
-  maxBodyFor,
-  type FrameHeader,
-} from '@pic-storage/frame-protocol';
-import type { FrameReply } from './handler.js';
+import { FrameReader, type FrameEvent } from '@pic-storage/framing';
+import { FRAME_FORMAT, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
+import { replyFrame } from './reply-frame.js';
 import type { ResolvedFrameServerOptions } from './server-options.js';
+import type { FrameServerStats } from './server-stats.js';
 
-/** How long a client may keep a connection open after the server ended it on stop. */
+/**
+ * Requests started back-to-back from bytes already received before the connection lets the
+ * others run (setImmediate): a client pipelining cheap requests must not keep the event loop.
+ */
+export const YIELD_EVERY = 16;
+/** How long a client may keep a connection open after the server ended it (stop, framing error). */
 const END_GRACE_MS = 1_000;
 
 /**
- * One client connection of a FrameServer: frames in, each request served on its own, each reply
- * written when it is ready (so out of order: a reply carries its request's seq). Reading stops
- * while maxInFlightPerConnection requests run or maxUnreadReplyBytes of replies wait unread, so
- * one connection's work and memory are bounded and the others keep being served.
+ * One client connection of a FrameServer. Frames come out of one FrameReader; each request is
+ * served on its own and its reply written when ready (so out of order, matched by seq). Requests
+ * are started while fewer than maxInFlightPerConnection run and fewer than maxUnreadReplyBytes of
+ * replies wait unread; otherwise the frames already received wait and the socket is not read
+ * (TCP pushes back on the client), which bounds one connection's work and memory.
+ *
+ * A framing error (len out of bounds) and a graceful stop end the connection the same way: no
+ * further frame is started, the requests already started finish and their replies are written,
+ * then the connection is ended. The idle timeout applies only when nothing is in flight.
  */
 export class ServerConnection {
   private readonly reader: FrameReader<FrameHeader>;
   private readonly abort = new AbortController();
+  /** Chunks received and not yet framed, and the events of the one being framed. */
+  private readonly unparsed: Buffer[] = [];
+  private events: Iterator<FrameEvent<FrameHeader>> | undefined;
   private inFlight = 0;
-  private draining = false;
-  private idleWaiters: (() => void)[] = [];
+  /** Requests started since the connection last waited for bytes or yielded its turn. */
+  private streak = 0;
+  private yielding = false;
+  private state: 'open' | 'ending' | 'ended' = 'open';
+  private readonly settledWaiters: (() => void)[] = [];
+  /** Resolves once the socket has closed and the handlers' signal is aborted. */
+  readonly closed: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: ResolvedFrameServerOptions,
+    private readonly stats: FrameServerStats,
   ) {
     this.reader = new FrameReader(FRAME_FORMAT, { maxBody: maxBodyFor(options.maxFrameLength) });
     socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs);
-    socket.on('timeout', () => {
-      if (this.inFlight === 0) socket.destroy();
+    socket.on('timeout', () => this.onIdle());
+    socket.on('data', (chunk: Buffer) => {
+      if (this.state !== 'open') return; // ending: bytes after the last accepted frame are dropped
+      this.unparsed.push(chunk);
+      this.pump();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.updateFlow());
     socket.on('error', () => {}); // 'close' follows; a reset peer is not the server's error
-    socket.on('close', () => {
-      this.abort.abort();
-      this.settleIdle();
-    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.state = 'ended';
+        this.abort.abort();
+        this.wakeSettled();
+        resolve();
+      }),
+    );
   }
 
   get remoteAddress(): string {
     return this.socket.remoteAddress ?? '';
   }
 
-  private onData(chunk: Buffer): void {
-    try {
-      for (const event of this.reader.push(chunk)) {
-        if (event.type === 'frame') this.serve(event.header, event.body);
+  /** Starts the frames received, as far as the bounds allow, then reads on or not. */
+  private pump(): void {
+    while (this.state === 'open' && !this.yielding && this.hasRoom()) {
+      const frame = this.nextFrame();
+      if (frame === undefined) {
+        this.streak = 0; // waiting for bytes is a turn of the event loop
+        break;
       }
-    } catch (err) {
-      // A bad len: the stream cannot be resynchronised. Only this connection ends.
-      this.options.logger.warn({ remote: this.remoteAddress, err: (err as Error).message }, 'framing error, closing');
-      this.socket.destroy();
-    }
-  }
-
-  private serve(header: FrameHeader, body: Buffer): void {
-    this.inFlight++;
-    this.updateFlow();
-    void this.reply(header, body).finally(() => {
-      this.inFlight--;
-      this.updateFlow();
-      this.settleIdle();
-    });
-  }
-
-  private async reply(header: FrameHeader, body: Buffer): Promise<void> {
-    let reply: FrameReply;
-    const handler = this.options.handlers.get(header.cmd) ?? this.options.fallback;
-    try {
-      if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${header.cmd}`);
-      reply = await handler({ header, body, remoteAddress: this.remoteAddress, signal: this.abort.signal });
-    } catch (err) {
-      if (err instanceof ResultError) {
-        reply = { ret: err.code };
-      } else {
-        this.options.logger.error(
-          { err, cmd: header.cmd, seq: header.seq, remote: this.remoteAddress },
-          'request failed',
-        );
-        reply = { ret: ResultCode.INTERNAL };
+      this.start(frame.header, frame.body);
+      if (++this.streak >= YIELD_EVERY) {
+        this.yielding = true;
+        setImmediate(() => {
+          this.yielding = false;
+          this.streak = 0;
+          this.pump();
+        });
       }
     }
-    if (this.socket.destroyed) return;
-    this.socket.write(
-      encodeFrame({ cmd: header.cmd, id: header.id, seq: header.seq, ret: reply.ret ?? 0 }, reply.body),
+    this.updateReading();
+  }
+
+  private hasRoom(): boolean {
+    return (
+      this.inFlight < this.options.maxInFlightPerConnection &&
+      this.socket.writableLength < this.options.maxUnreadReplyBytes
     );
   }
 
-  /** Reads while the connection's work and unread replies are under their bounds. */
-  private updateFlow(): void {
-    if (this.socket.destroyed) return;
-    const full =
-      this.draining ||
-      this.inFlight >= this.options.maxInFlightPerConnection ||
-      this.socket.writableLength >= this.options.maxUnreadReplyBytes;
-    if (full && !this.socket.isPaused()) this.socket.pause();
-    else if (!full && this.socket.isPaused()) this.socket.resume();
+  /** The next complete frame of the bytes received; undefined when none is complete (or on a framing error). */
+  private nextFrame(): { header: FrameHeader; body: Buffer } | undefined {
+    for (;;) {
+      if (this.events === undefined) {
+        const chunk = this.unparsed.shift();
+        if (chunk === undefined) return undefined;
+        this.events = this.reader.push(chunk);
+      }
+      let next: IteratorResult<FrameEvent<FrameHeader>>;
+      try {
+        next = this.events.next();
+      } catch (err) {
+        this.onFramingError(err as Error);
+        return undefined;
+      }
+      if (next.done === true) this.events = undefined;
+      else if (next.value.type === 'frame') return next.value;
+    }
   }
 
-  private settleIdle(): void {
-    if (this.inFlight > 0 && !this.socket.destroyed) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
+  /** Reads while nothing received waits to be started: at most one chunk is held unframed. */
+  private updateReading(): void {
+    if (this.socket.destroyed || this.state === 'ended') return;
+    // Ending: not read until the last reply is out, so a client's FIN cannot end the socket before it.
+    const hold =
+      this.state === 'open'
+        ? this.events !== undefined || this.unparsed.length > 0 || !this.hasRoom()
+        : this.inFlight > 0;
+    if (hold && !this.socket.isPaused()) this.socket.pause();
+    else if (!hold && this.socket.isPaused()) this.socket.resume();
+  }
+
+  private start(header: FrameHeader, body: Buffer): void {
+    this.inFlight++;
+    this.stats.inFlight++;
+    const handler = this.options.handlers.get(header.cmd) ?? this.options.fallback;
+    const context = {
+      remoteAddress: this.remoteAddress,
+      signal: this.abort.signal,
+      maxFrameLength: this.options.maxFrameLength,
+      logger: this.options.logger,
+    };
+    void replyFrame(handler, header, body, context).then((frame) => this.finish(frame));
+  }
+
+  private finish(frame: Buffer): void {
+    this.inFlight--;
+    this.stats.inFlight--;
+    this.stats.served++;
+    if (!this.socket.destroyed) this.socket.write(frame, this.onFlushed);
+    if (this.inFlight === 0) {
+      this.socket.setTimeout(this.options.idleTimeoutMs); // idle from now, not from the last byte
+      this.wakeSettled();
+    }
+    this.pump();
   }
 
   /**
-   * Graceful end: reads nothing more, lets the requests already received finish and their replies
-   * go out, then ends the connection. Requests still in the socket's unread bytes are not accepted.
+   * A reply reached the kernel: the unread bytes may be under their bound again. ('drain' would
+   * not do: it comes only after a write over the socket's high-water mark, which a bound below it
+   * never needs.)
    */
-  async drain(): Promise<void> {
-    this.draining = true;
-    this.updateFlow();
-    if (this.inFlight > 0 && !this.socket.destroyed) await new Promise<void>((wake) => this.idleWaiters.push(wake));
-    if (this.socket.destroyed) return;
-    // Half-close so the last replies are delivered, then wait for the client's close (briefly).
-    this.socket.end();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, END_GRACE_MS);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  private readonly onFlushed = (): void => {
+    if (this.socket.isPaused() || this.events !== undefined || this.unparsed.length > 0) this.pump();
+  };
+
+  private onIdle(): void {
+    if (this.inFlight > 0 || this.state === 'ended') return; // re-armed when the last one finishes
+    this.stats.idleClosed++;
+    this.options.logger.info({ remote: this.remoteAddress, idleTimeoutMs: this.options.idleTimeoutMs }, 'idle, closed');
+    this.socket.destroy();
   }
 
+  private onFramingError(err: Error): void {
+    // A bad len: the stream cannot be resynchronised. Only this connection ends.
+    this.stats.framingErrors++;
+    this.options.logger.warn({ remote: this.remoteAddress, reason: err.message }, 'framing error, closing');
+    void this.end();
+  }
+
+  private wakeSettled(): void {
+    if (this.inFlight > 0 && this.state !== 'ended') return;
+    for (const wake of this.settledWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Graceful end: starts no further frame (those received and not started are dropped), lets the
+   * requests already started finish and their replies go out, then ends the connection and waits
+   * briefly for the client to close its side.
+   */
+  async end(): Promise<void> {
+    if (this.state === 'open') {
+      this.state = 'ending';
+      this.unparsed.length = 0;
+      this.events = undefined;
+      this.updateReading();
+    }
+    if (this.inFlight > 0 && this.state !== 'ended') await new Promise<void>((wake) => this.settledWaiters.push(wake));
+    if (this.state === 'ended') return;
+    // Read on (dropping the bytes) so the client's FIN is seen and 'close' comes without the grace.
+    this.socket.resume();
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
+    await this.closed;
+    clearTimeout(timer);
+  }
+
+  /** Ends the connection now: the handlers still running are told (their signal is aborted). */
   destroy(): void {
+    this.abort.abort();
     this.socket.destroy();
   }
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_FRAME_LENGTH } from '@pic-storage/frame-protocol';
+import { DEFAULT_MAX_FRAME_LENGTH, HEADER_SIZE } from '@pic-storage/frame-protocol';
 import type { FrameHandler } from './handler.js';
 import { SILENT_LOGGER, type ServiceLogger } from './logger.js';
 
@@ -7,23 +7,25 @@ export interface FrameServerOptions {
   handlers: ReadonlyMap<number, FrameHandler>;
   /** Serves every cmd that has no handler (admin_proxy); without it such a cmd is UNKNOWN_CMD. */
   fallback?: FrameHandler;
+  /** Listen address; default 127.0.0.1. */
   host?: string;
   /** 0 picks a free port. */
   port: number;
-  /** Connections held at once; more are closed as they arrive. */
+  /** Connections held at once; more are closed as they arrive. Default 1024. */
   maxConnections?: number;
-  /** Requests of one connection being served at once; past it the connection is not read. */
+  /** Requests of one connection being served at once; past it the connection is not read. Default 64. */
   maxInFlightPerConnection?: number;
-  /** A connection with nothing in flight and no bytes for this long is closed. */
+  /** A connection with nothing in flight and no byte in or out for this long is closed. Default 300 s. */
   idleTimeoutMs?: number;
-  /** The largest frame accepted, header included; a larger `len` closes the connection. */
+  /** The largest frame accepted, header included; a larger `len` closes the connection. Default 1 MiB. */
   maxFrameLength?: number;
-  /** Reply bytes a connection may leave unread before it is no longer read from. */
+  /** Reply bytes a connection may leave unread before it is no longer read from. Default 4 MiB. */
   maxUnreadReplyBytes?: number;
   /** Who may connect (admin_proxy's allow-list); others are closed at once. Default: everyone. */
   allowAddress?: (address: string) => boolean;
-  /** How long stop() waits for accepted requests before closing what is left. */
+  /** How long stop() waits for accepted requests before closing what is left. Default 7 s. */
   stopTimeoutMs?: number;
+  /** Default: silent. */
   logger?: ServiceLogger;
 }
 
@@ -37,9 +39,20 @@ export const FRAME_SERVER_DEFAULTS = Object.freeze({
   stopTimeoutMs: 7_000,
 });
 
-export type ResolvedFrameServerOptions = Required<Omit<FrameServerOptions, 'fallback' | 'allowAddress'>> &
-  Pick<FrameServerOptions, 'fallback' | 'allowAddress'>;
+export type ResolvedFrameServerOptions = Readonly<
+  Required<Omit<FrameServerOptions, 'fallback' | 'allowAddress'>> &
+    Pick<FrameServerOptions, 'fallback' | 'allowAddress'>
+>;
 
+const POSITIVE_INTEGERS = [
+  'maxConnections',
+  'maxInFlightPerConnection',
+  'idleTimeoutMs',
+  'maxUnreadReplyBytes',
+  'stopTimeoutMs',
+] as const;
+
+/** Defaults filled in and every field checked once, at construction; the result is frozen. */
 export function resolveFrameServerOptions(options: FrameServerOptions): ResolvedFrameServerOptions {
   const resolved = {
     ...FRAME_SERVER_DEFAULTS,
@@ -48,13 +61,22 @@ export function resolveFrameServerOptions(options: FrameServerOptions): Resolved
     handlers: options.handlers,
     port: options.port,
   };
-  for (const key of ['maxConnections', 'maxInFlightPerConnection', 'idleTimeoutMs', 'stopTimeoutMs'] as const) {
+  if (typeof resolved.handlers?.get !== 'function')
+    throw new TypeError('handlers must be a Map of cmd to FrameHandler');
+  for (const cmd of resolved.handlers.keys()) {
+    if (!Number.isInteger(cmd) || cmd < 0 || cmd > 0xffff) throw new RangeError(`handler cmd ${cmd} is not a uint16`);
+  }
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
+    throw new RangeError(`port must be an integer in 0..65535, got ${String(resolved.port)}`);
+  }
+  for (const key of POSITIVE_INTEGERS) {
     if (!Number.isSafeInteger(resolved[key]) || resolved[key] <= 0) {
       throw new RangeError(`${key} must be a positive integer, got ${String(resolved[key])}`);
     }
   }
-  if (!Number.isSafeInteger(resolved.maxFrameLength) || resolved.maxFrameLength < 18) {
-    throw new RangeError(`maxFrameLength must be an integer of at least 18, got ${resolved.maxFrameLength}`);
+  const { maxFrameLength } = resolved;
+  if (!Number.isSafeInteger(maxFrameLength) || maxFrameLength < HEADER_SIZE || maxFrameLength > 0xffffffff) {
+    throw new RangeError(`maxFrameLength must be an integer in ${HEADER_SIZE}..2^32-1, got ${String(maxFrameLength)}`);
   }
   return Object.freeze(resolved);
 }

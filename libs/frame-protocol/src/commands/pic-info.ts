@@ -1,4 +1,4 @@
-import { Decoder, expectLength } from '../decoder.js';
+import { Decoder } from '../decoder.js';
 import { Encoder } from '../encoder.js';
 import { FDFS_URL_SIZE } from '../file-ref.js';
 import { badArgument, badBody } from '../result-error.js';
@@ -36,7 +36,6 @@ export function decodePicList(body: Buffer, what: string): PicInfo[] {
     throw badBody(`${what}: file_cnt ${count} does not match a ${body.length}-byte body`);
   }
   if (count === 0 || count > MAX_PIC_COUNT) throw badArgument(`${what}: file_cnt ${count} not in 1..${MAX_PIC_COUNT}`);
-  expectLength(body, 4 + PIC_INFO_SIZE * count, what);
   const pics: PicInfo[] = [];
   for (let i = 0; i < count; i++) {
     pics.push({ hostid: decoder.readUInt32(), url: decoder.readFixedString(FDFS_URL_SIZE, `pic_info[${i}].url`) });

@@ -1,0 +1,64 @@
+import {
+  HEADER_SIZE,
+  ResultCode,
+  ResultError,
+  encodeFrame,
+  resultName,
+  type FrameHeader,
+} from '@pic-storage/frame-protocol';
+import type { FrameHandler, FrameReply } from './handler.js';
+import type { ServiceLogger } from './logger.js';
+
+export interface ReplyContext {
+  readonly remoteAddress: string;
+  readonly signal: AbortSignal;
+  readonly maxFrameLength: number;
+  readonly logger: ServiceLogger;
+}
+
+/**
+ * The response frame to one request: the handler's reply with the request's cmd, id and seq.
+ * Never rejects. No handler is UNKNOWN_CMD; a thrown ResultError is a header-only reply with its
+ * code (logged at info: the client's mistake, or a known failure); anything else thrown, and a
+ * reply that cannot be sent (a ret that is not a uint32, a frame over maxFrameLength), is
+ * INTERNAL, logged as an error.
+ */
+export async function replyFrame(
+  handler: FrameHandler | undefined,
+  header: FrameHeader,
+  body: Buffer,
+  context: ReplyContext,
+): Promise<Buffer> {
+  const echo = { cmd: header.cmd, id: header.id, seq: header.seq };
+  const where = { cmd: header.cmd, seq: header.seq, id: header.id, remote: context.remoteAddress };
+  try {
+    if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${header.cmd}`);
+    const reply = await handler({ header, body, remoteAddress: context.remoteAddress, signal: context.signal });
+    return encodeFrame({ ...echo, ret: checkedRet(reply) }, checkedBody(reply, context.maxFrameLength));
+  } catch (err) {
+    if (err instanceof ResultError) {
+      context.logger.info({ ...where, ret: err.code, result: resultName(err.code), reason: err.message }, 'refused');
+      return encodeFrame({ ...echo, ret: err.code });
+    }
+    context.logger.error({ ...where, err }, 'request failed');
+    return encodeFrame({ ...echo, ret: ResultCode.INTERNAL });
+  }
+}
+
+function checkedRet(reply: FrameReply): number {
+  const ret = reply.ret ?? ResultCode.OK;
+  if (!Number.isInteger(ret) || ret < 0 || ret > 0xffffffff) {
+    throw new TypeError(`the handler replied with ret ${String(ret)}, not a uint32`);
+  }
+  return ret;
+}
+
+function checkedBody(reply: FrameReply, maxFrameLength: number): Buffer | undefined {
+  const { body } = reply;
+  if (body === undefined) return undefined;
+  if (!Buffer.isBuffer(body)) throw new TypeError('the handler replied with a body that is not a Buffer');
+  if (HEADER_SIZE + body.length > maxFrameLength) {
+    throw new RangeError(`the reply of ${HEADER_SIZE + body.length} bytes exceeds maxFrameLength ${maxFrameLength}`);
+  }
+  return body;
+}
