@@ -28,7 +28,7 @@ export const RESULT_CODE_TEXT: Readonly<Record<ResultCodeName, string>> = {
   UNKNOWN_CMD: 'no service handles this cmd',
   BAD_ARGUMENT: 'a field is out of range',
   NOT_FOUND: 'the file does not exist',
-  STORAGE_UNAVAILABLE: 'FastDFS unreachable or failed',
+  STORAGE_UNAVAILABLE: 'FastDFS, or another store the service needs (Redis), unreachable or failed',
   BAD_IMAGE: 'the source cannot be decoded as a picture, or exceeds the pixel limits',
   SESSION_INVALID: 'the session key does not decrypt or parse',
   SESSION_EXPIRED: 'the session key is older than its time window',
