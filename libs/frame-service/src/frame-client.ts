@@ -1,4 +1,5 @@
 import { HEADER_SIZE, encodeFrame, type FrameHeader } from '@pic-storage/frame-protocol';
+import { writeInTickBatch } from '@pic-storage/framing';
 import { ClientConnection, connectSocket } from './client-connection.js';
 import { FrameClientError } from './client-error.js';
 import {
@@ -103,7 +104,7 @@ export class FrameClient {
       return;
     }
     request.conn = conn;
-    conn.socket.write(frame);
+    writeInTickBatch(conn.socket, frame);
   }
 
   private expire(request: PendingRequest, timeoutMs: number): void {

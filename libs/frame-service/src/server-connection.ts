@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { FrameReader, type FrameEvent } from '@pic-storage/framing';
+import { FrameReader, writeInTickBatch, type FrameEvent } from '@pic-storage/framing';
 import { FRAME_FORMAT, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
 import { replyFrame } from './reply-frame.js';
 import type { ResolvedFrameServerOptions } from './server-options.js';
@@ -145,7 +145,7 @@ export class ServerConnection {
     this.inFlight--;
     this.stats.inFlight--;
     this.stats.served++;
-    if (!this.socket.destroyed) this.socket.write(frame, this.onFlushed);
+    if (!this.socket.destroyed) writeInTickBatch(this.socket, frame, this.onFlushed);
     if (this.inFlight === 0) {
       this.socket.setTimeout(this.options.idleTimeoutMs); // idle from now, not from the last byte
       this.wakeSettled();

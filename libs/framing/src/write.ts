@@ -27,3 +27,20 @@ export function writeWithBackpressure(socket: Socket, data: Buffer, timeoutMs = 
     socket.on('close', onClose);
   });
 }
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
+/**
+ * Writes `data` as part of this tick's batch: the first write of a tick corks the socket and the
+ * batch goes out in one writev when the tick ends. A server answering pipelined requests, or a
+ * client sending them, otherwise pays one write syscall per frame.
+ */
+export function writeInTickBatch(socket: Socket, data: Buffer, onFlushed?: (err?: Error | null) => void): boolean {
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    process.nextTick(uncork, socket);
+  }
+  return socket.write(data, onFlushed);
+}
