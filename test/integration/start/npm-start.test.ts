@@ -1,22 +1,25 @@
 /**
  * `npm start` as a supervisor or a terminal runs it: SIGTERM to npm's pid, Ctrl-C (SIGINT to the
- * process group), and npm killed outright. Each time the server stops cleanly (its state saved), its
- * ports close, and no process of the group is left. Runs the built app (apps/fdfs-embedded/dist).
+ * process group), and npm killed outright. Each time the whole stack stops cleanly (the embedded
+ * FastDFS saves its state), every port closes, and no process of the group is left. Runs the built
+ * apps (apps/stack/dist and the services it starts), on free ports (test/helpers/stack-conf.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FdfsClient } from 'fastdfs-client-ts';
+import { allPorts, writeStackConf, type StackPorts } from '../../helpers/stack-conf.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const WAIT_MS = 20_000;
 
 interface LogLine {
   msg?: string;
+  name?: string;
   pid?: number;
   reason?: string;
   tracker?: { port: number };
@@ -27,6 +30,9 @@ interface Started {
   npm: ChildProcess;
   /** npm's pid, and the id of the process group it leads. */
   npmPid: number;
+  /** The stack's supervisor, npm's child. */
+  stackPid: number;
+  /** The embedded FastDFS, the stack's child. */
   serverPid: number;
   trackerPort: number;
   storagePort: number;
@@ -35,12 +41,12 @@ interface Started {
 }
 
 let dir: string;
+let ports: StackPorts;
 let started: Started | null = null;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pic-npm-start-'));
-  // Port 0: the server picks free ports and logs them.
-  await writeFile(join(dir, 'fdfs-embedded.conf'), 'tracker_port = 0\nstorage_port = 0\n');
+  ports = await writeStackConf(dir);
 });
 
 afterEach(async () => {
@@ -75,7 +81,7 @@ async function npmStart(): Promise<Started> {
         if (!line.startsWith('{')) continue; // npm's own "> pic-storage start" banner
         const entry = JSON.parse(line) as LogLine;
         logs.push(entry);
-        if (entry.msg === 'listening') resolve(entry);
+        if (entry.msg === 'stack ready') resolve(entry);
       }
     });
     npm.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -86,16 +92,19 @@ async function npmStart(): Promise<Started> {
   started = {
     npm,
     npmPid: npm.pid,
+    stackPid: 0,
     serverPid: 0,
     trackerPort: 0,
     storagePort: 0,
     logs,
     exited,
   };
-  const line = await listening;
+  started.stackPid = (await listening).pid ?? 0;
+  const line = logs.find((l) => l.name === 'fdfs-embedded' && l.msg === 'listening') ?? {};
   started.serverPid = line.pid ?? 0;
   started.trackerPort = line.tracker?.port ?? 0;
   started.storagePort = line.storage?.port ?? 0;
+  expect(started.stackPid).toBeGreaterThan(0);
   expect(started.serverPid).toBeGreaterThan(0);
   expect(started.trackerPort).toBeGreaterThan(0);
   expect(started.storagePort).toBeGreaterThan(0);
@@ -159,10 +168,9 @@ async function uploadOne(s: Started): Promise<void> {
 async function expectStoppedAndGone(s: Started, reason: string): Promise<void> {
   await waitFor('the server process to exit', () => !alive(s.serverPid));
   await waitFor('every process of the group to exit', () => !groupAlive(s.npmPid));
-  expect(await refused(s.trackerPort)).toBe(true);
-  expect(await refused(s.storagePort)).toBe(true);
+  for (const port of allPorts(ports)) expect(await refused(port), `port ${port}`).toBe(true);
   // A clean stop: the signal seen, the listeners closed, the state file written with the upload counted.
-  expect(s.logs.find((l) => l.msg === 'stopping')?.reason).toBe(reason);
+  expect(s.logs.find((l) => l.name === 'stack' && l.msg === 'stopping')?.reason).toBe(reason);
   expect(s.logs.some((l) => l.msg === 'embedded FastDFS stopped')).toBe(true);
   const state = JSON.parse(await readFile(join(dir, 'data/fdfs/data/.embedded-state.json'), 'utf8')) as {
     counters: { successUploadCount?: number };
@@ -171,9 +179,10 @@ async function expectStoppedAndGone(s: Started, reason: string): Promise<void> {
 }
 
 describe('npm start', () => {
-  it('runs the server as npm’s own child (the script execs node, no shell in between)', async () => {
+  it('runs the stack as npm’s own child (the script execs node, no shell in between)', async () => {
     const s = await npmStart();
-    expect(await parentOf(s.serverPid)).toBe(s.npmPid);
+    expect(await parentOf(s.stackPid)).toBe(s.npmPid);
+    expect(await parentOf(s.serverPid)).toBe(s.stackPid);
     process.kill(s.npmPid, 'SIGTERM');
     await s.exited;
   }, 90_000);
@@ -192,7 +201,8 @@ describe('npm start', () => {
     process.kill(-s.npmPid, 'SIGINT');
     expect(await s.exited).toEqual({ code: 0, signal: null });
     await expectStoppedAndGone(s, 'SIGINT');
-    expect(s.logs.filter((l) => l.msg === 'stopping')).toHaveLength(1);
+    expect(s.logs.filter((l) => l.name === 'stack' && l.msg === 'stopping')).toHaveLength(1);
+    expect(s.logs.filter((l) => l.name === 'fdfs-embedded' && l.msg === 'stopping')).toHaveLength(1);
   }, 90_000);
 
   it('npm killed with SIGKILL (no signal forwarded): the server sees its parent gone and stops cleanly', async () => {

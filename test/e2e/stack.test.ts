@@ -1,0 +1,266 @@
+/**
+ * The whole stack as `npm start` runs it (apps/stack, each service its own process), used the way
+ * its outside users do: a game server that speaks only the framed protocol crops a picture through
+ * admin_proxy and queues deletes; ops' cron line `del_file_ontime <log> <admin_proxy>` then deletes
+ * every queued picture from FastDFS and the metadata. Then SIGTERM stops everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FdfsClient } from 'fastdfs-client-ts';
+import { DEV_DES_KEY, issueSessionKey } from '@pic-storage/session-key';
+import { allPorts, writeStackConf, type StackPorts } from '../helpers/stack-conf.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const READY_MS = 60_000;
+const run = promisify(execFile);
+
+let dir: string;
+let ports: StackPorts;
+let stack: ChildProcess;
+let exited: Promise<number | null>;
+let fdfs: FdfsClient;
+const logs: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pic-stack-'));
+  ports = await writeStackConf(dir);
+  stack = spawn(process.execPath, [join(REPO, 'apps/stack/dist/main.js')], {
+    env: { ...process.env, PIC_CONF_DIR: dir, PIC_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  exited = new Promise((resolve) => stack.once('exit', (code) => resolve(code)));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    let partial = '';
+    stack.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      partial += chunk;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        output += `${line}\n`;
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === 'stack ready') resolve();
+      }
+    });
+    stack.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    void exited.then((code) => reject(new Error(`the stack exited (${code}) before ready:\n${output}`)));
+    setTimeout(() => reject(new Error(`the stack not ready after ${READY_MS} ms:\n${output}`)), READY_MS).unref();
+  });
+  fdfs = new FdfsClient({ trackers: [`127.0.0.1:${ports.tracker}`] });
+}, READY_MS + 10_000);
+
+afterAll(async () => {
+  await fdfs?.close();
+  if (stack !== undefined && stack.exitCode === null) stack.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * A game server's client: packed little-endian structs written by hand, as the C clients do
+ * (nothing of this project's codecs), on one connection, matched by seq.
+ */
+class GameServerClient {
+  private buffered = Buffer.alloc(0);
+  private readonly waiting = new Map<number, (frame: { ret: number; body: Buffer }) => void>();
+  private seq = 100;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      while (this.buffered.length >= 18 && this.buffered.length >= this.buffered.readUInt32LE(0)) {
+        const len = this.buffered.readUInt32LE(0);
+        const seq = this.buffered.readUInt32LE(10);
+        const frame = { ret: this.buffered.readUInt32LE(14), body: this.buffered.subarray(18, len) };
+        this.buffered = this.buffered.subarray(len);
+        this.waiting.get(seq)?.(frame);
+        this.waiting.delete(seq);
+      }
+    });
+  }
+
+  static async connect(port: number): Promise<GameServerClient> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new GameServerClient(socket);
+  }
+
+  send(cmd: number, uid: number, body: Buffer): Promise<{ ret: number; body: Buffer }> {
+    const seq = this.seq++;
+    const header = Buffer.alloc(18);
+    header.writeUInt32LE(18 + body.length, 0);
+    header.writeUInt16LE(cmd, 4);
+    header.writeUInt32LE(uid, 6);
+    header.writeUInt32LE(seq, 10);
+    header.writeUInt32LE(0, 14);
+    return new Promise((resolve) => {
+      this.waiting.set(seq, resolve);
+      this.socket.write(Buffer.concat([header, body]));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function charField(value: string, size: number): Buffer {
+  const field = Buffer.alloc(size);
+  field.write(value, 'latin1');
+  return field;
+}
+
+function cropBody(fileId: string, box: { clipW: number; clipH: number; x: number; y: number; w: number; h: number }) {
+  const body = Buffer.alloc(92);
+  body.writeUInt32LE(0, 0); // hostid
+  charField(fileId, 64).copy(body, 4);
+  body.writeUInt32LE(box.clipW, 68);
+  body.writeUInt32LE(box.clipH, 72);
+  body.writeInt32LE(box.x, 76);
+  body.writeInt32LE(box.y, 80);
+  body.writeUInt32LE(box.w, 84);
+  body.writeUInt32LE(box.h, 88);
+  return body;
+}
+
+function picList(fileIds: string[]): Buffer {
+  return Buffer.concat([
+    Buffer.from(Uint32Array.of(fileIds.length).buffer),
+    ...fileIds.map((id) => Buffer.concat([Buffer.alloc(4), charField(id, 64)])),
+  ]);
+}
+
+/** A 1600×1200 JPEG: left half red, right half blue. */
+function twoColourPicture(): Promise<Buffer> {
+  const half = { width: 800, height: 1200, channels: 3 as const };
+  return sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#ff0000' } })
+    .composite([{ input: { create: { ...half, background: '#0000ff' } }, left: 800, top: 0 }])
+    .jpeg({ quality: 95 })
+    .toBuffer();
+}
+
+async function gone(fileId: string): Promise<boolean> {
+  try {
+    await fdfs.queryFileInfo(fileId);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'FDFS_ERR_NOT_FOUND';
+  }
+}
+
+describe('the stack under npm start', () => {
+  it('a game server crops through admin_proxy; the new file is in FastDFS, cut where it asked', async () => {
+    const source = await fdfs.upload(await twoColourPicture(), { ext: 'jpg' });
+    const game = await GameServerClient.connect(ports.adminProxy);
+    try {
+      // Shown at 800×600; a 240×180 box in the right (blue) half.
+      const reply = await game.send(3005, 12345, cropBody(source, { clipW: 800, clipH: 600, x: 500, y: 100, w: 240, h: 180 }));
+      expect(reply.ret).toBe(0);
+      expect(reply.body.length).toBe(68);
+      const cropped = reply.body.toString('latin1', 4, 68).replace(/\0+$/, '');
+      expect(cropped).toMatch(/^group1\/M00\/[0-9A-F]{2}\/[0-9A-F]{2}\/.+\.jpg$/);
+      const { data, info } = await sharp(await fdfs.download(cropped)).raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([240, 180]);
+      const mid = (90 * 240 + 120) * info.channels;
+      expect(data[mid + 2]).toBeGreaterThan(200); // blue
+      expect(data[mid]).toBeLessThan(50);
+
+      // The fdfs CLI reads it back as well.
+      const { stdout } = await run(process.execPath, [join(REPO, 'libs/fastdfs-client-ts/bin/fdfs.mjs'), '--tracker', `127.0.0.1:${ports.tracker}`, 'info', cropped]);
+      expect(stdout).toMatch(/file size/);
+    } finally {
+      game.close();
+    }
+  }, 60_000);
+
+  it('a session key checks through admin_proxy, 30 times at most', async () => {
+    const key = issueSessionKey({ uid: 7, albumid: 3 }, DEV_DES_KEY);
+    const game = await GameServerClient.connect(ports.adminProxy);
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 31 }, () => game.send(0x10b5, 7, Buffer.from(key, 'latin1'))),
+      );
+      expect(replies.filter((r) => r.ret === 0)).toHaveLength(30);
+      expect(replies.filter((r) => r.ret === 1009)).toHaveLength(1);
+      const ok = replies.find((r) => r.ret === 0);
+      expect(ok?.body.readUInt16LE(0)).toBe(7); // uid
+      expect(ok?.body.readUInt16LE(4)).toBe(3); // albumid
+    } finally {
+      game.close();
+    }
+  }, 60_000);
+
+  it('queued deletes are durable, and the cron run deletes them from FastDFS and the metadata', async () => {
+    const files = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => fdfs.upload(Buffer.from(`picture ${i}`), { ext: 'jpg' })),
+    );
+    const game = await GameServerClient.connect(ports.adminProxy);
+    try {
+      // Registered as the front tier will register uploads (cmd 4001: 228-byte record).
+      for (const [i, fileId] of files.entries()) {
+        const record = Buffer.alloc(228);
+        record.writeUInt32LE(4242, 0); // uid
+        record.writeUInt32LE(1, 4); // albumid
+        record.writeUInt32LE(0, 8); // hostid
+        charField(fileId, 64).copy(record, 12);
+        charField(`p${i}.jpg`, 128).copy(record, 76);
+        charField('jpg', 8).copy(record, 204);
+        const reply = await game.send(4001, 4242, record);
+        expect(reply.ret).toBe(0);
+      }
+      const queued = await game.send(3002, 4242, picList(files));
+      expect(queued.ret).toBe(0);
+    } finally {
+      game.close();
+    }
+    const log = join(dir, 'data/del-svr/log/delete.log');
+    const text = await readFile(log, 'utf8');
+    for (const fileId of files) expect(text).toContain(fileId);
+
+    const cron = await run(process.execPath, [join(REPO, 'apps/del-file-ontime/bin/del_file_ontime.mjs'), log, `127.0.0.1:${ports.adminProxy}`], {
+      env: { ...process.env, PIC_CONF_DIR: dir },
+    });
+    expect(cron.stdout + cron.stderr).toMatch(/deleted 5\b/);
+    for (const fileId of files) expect(await gone(fileId)).toBe(true);
+
+    // No row left for the uid (cmd 4003: uid, all albums, from the newest, 100 rows).
+    const list = Buffer.alloc(16);
+    list.writeUInt32LE(4242, 0);
+    list.writeUInt32LE(0xffffffff, 4);
+    list.writeUInt32LE(0, 8);
+    list.writeUInt32LE(100, 12);
+    const lister = await GameServerClient.connect(ports.adminProxy);
+    try {
+      const rows = await lister.send(4003, 4242, list);
+      expect(rows.ret).toBe(0);
+      expect(rows.body.readUInt32LE(0)).toBe(0);
+    } finally {
+      lister.close();
+    }
+  }, 90_000);
+
+  it('SIGTERM stops every service and frees every port', async () => {
+    stack.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const port of allPorts(ports)) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      expect(refused, `port ${port}`).toBe(true);
+    }
+  }, 30_000);
+});

@@ -1,0 +1,96 @@
+/**
+ * A conf directory for the whole stack (`npm start`, apps/stack) on free ports of this machine, so
+ * that a test's stack can run beside anything else. Every service gets its port from its own conf
+ * file, as a deployment would set it; the cluster is the embedded FastDFS on its tracker port.
+ */
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface StackPorts {
+  tracker: number;
+  storage: number;
+  adminProxy: number;
+  metadata: number;
+  sessCheck: number;
+  cutSvr: [number, number];
+  delSvr: [number, number];
+  csDelSvr: [number, number];
+}
+
+/** How many consecutive ports a stack takes. */
+const SPAN = 12;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** SPAN consecutive free ports, from a random base between 20000 and 50000. */
+async function freePortRange(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let free = true;
+    for (let port = base; port < base + SPAN && free; port++) free = await portFree(port);
+    if (free) return base;
+  }
+  throw new Error(`no ${SPAN} consecutive free ports found`);
+}
+
+/** Writes every conf file of the stack into `dir` and returns the ports it uses. */
+export async function writeStackConf(dir: string): Promise<StackPorts> {
+  const b = await freePortRange();
+  const ports: StackPorts = {
+    tracker: b,
+    storage: b + 1,
+    adminProxy: b + 2,
+    metadata: b + 3,
+    sessCheck: b + 4,
+    cutSvr: [b + 5, b + 6],
+    delSvr: [b + 7, b + 8],
+    csDelSvr: [b + 9, b + 10],
+  };
+  const cluster = `cluster_0 = 127.0.0.1:${ports.tracker}\n`;
+  const list = (p: number[]): string => p.map((port) => `127.0.0.1:${port}`).join(',');
+  const files: Record<string, string> = {
+    'stack.conf': [
+      'embedded_fdfs = yes',
+      `cut_svr_ports = ${ports.cutSvr.join(', ')}`,
+      `del_svr_ports = ${ports.delSvr.join(', ')}`,
+      `cs_del_svr_ports = ${ports.csDelSvr.join(', ')}`,
+    ].join('\n'),
+    'fdfs-embedded.conf': `tracker_port = ${ports.tracker}\nstorage_port = ${ports.storage}`,
+    'metadata-dbsvr.conf': `port = ${ports.metadata}`,
+    'sess-check-svr.conf': `port = ${ports.sessCheck}`,
+    'cut-svr.conf': `port = ${ports.cutSvr[0]}\n${cluster}`,
+    'del-svr.conf': `port = ${ports.delSvr[0]}`,
+    'cs-del-svr.conf': `port = ${ports.csDelSvr[0]}\n${cluster}metadata_server = 127.0.0.1:${ports.metadata}\npurge_url =`,
+    'admin-proxy.conf': [
+      `port = ${ports.adminProxy}`,
+      `route = 3005 ${list(ports.cutSvr)}`,
+      `route = 3002 ${list(ports.delSvr)}`,
+      `route = 3030 ${list(ports.csDelSvr)}`,
+      `route = 0x10B5 127.0.0.1:${ports.sessCheck}`,
+      `route = 4001-4003 127.0.0.1:${ports.metadata}`,
+    ].join('\n'),
+  };
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), `${text}\n`);
+  return ports;
+}
+
+/** Every port of the stack, for "all closed" checks. */
+export function allPorts(ports: StackPorts): number[] {
+  return [
+    ports.tracker,
+    ports.storage,
+    ports.adminProxy,
+    ports.metadata,
+    ports.sessCheck,
+    ...ports.cutSvr,
+    ...ports.delSvr,
+    ...ports.csDelSvr,
+  ];
+}
