@@ -1,0 +1,197 @@
+/**
+ * drainDeleteLog with an in-process sender: every entry sent once, failures kept and sent by the
+ * next run (not the same one), a stopped run resumed from its progress, the cycle files removed at
+ * the end, and the run lock.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DeleteLogWriter,
+  DrainStoppedError,
+  RunLockedError,
+  drainDeleteLog,
+  type BatchSender,
+  type DeleteEntry,
+} from '@pic-storage/delete-log';
+import { entriesOf, keyOf } from '../../helpers/delete-log.js';
+
+let dir: string;
+let log: string;
+let writer: DeleteLogWriter;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pic-drain-'));
+  log = join(dir, 'delete.log');
+  writer = new DeleteLogWriter({ path: log });
+  await writer.open();
+});
+
+afterEach(async () => {
+  await writer.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Records every batch; answers `failing` ids with 1004, throws DrainStoppedError at batch `stopAt`. */
+function recorder(options: { failing?: Set<string>; stopAt?: number } = {}) {
+  const batches: DeleteEntry[][] = [];
+  const send: BatchSender = async (entries) => {
+    if (options.stopAt !== undefined && batches.length === options.stopAt) {
+      throw new DrainStoppedError('backend unreachable');
+    }
+    batches.push([...entries]);
+    return entries.map((e) => (options.failing?.has(e.fileId) ? 1004 : 0));
+  };
+  return { batches, send, sent: () => batches.flat().map(keyOf) };
+}
+
+const drain = (send: BatchSender, batchSize = 10) => drainDeleteLog({ logPath: log, batchSize, send });
+
+describe('drainDeleteLog', () => {
+  it('sends every entry once in batches and leaves only a fresh delete.log behind', async () => {
+    const entries = entriesOf(0, 95);
+    for (let i = 0; i < 95; i += 19) await writer.append(entries.slice(i, i + 19));
+    const r = recorder();
+    const summary = await drain(r.send);
+    expect(summary).toEqual({ deleted: 95, failed: 0, kept: 0, unreadable: 0, batches: 10, resumed: false });
+    expect(r.sent()).toEqual(entries.map(keyOf));
+    expect(r.batches.every((b) => b.length <= 10)).toBe(true);
+    // del_svr writes on: into a new delete.log
+    await writer.append(entriesOf(1000, 1));
+    expect(await readdir(dir)).toEqual(['delete.log']);
+  });
+
+  it('an empty or missing log is a run with nothing to send', async () => {
+    const r = recorder();
+    expect(await drain(r.send)).toMatchObject({ deleted: 0, failed: 0, kept: 0, batches: 0 });
+    await rm(log, { force: true }); // rotated away by the first run already
+    expect(await drain(r.send)).toMatchObject({ deleted: 0, kept: 0 });
+    expect(r.batches).toEqual([]);
+  });
+
+  it('failed entries are kept and sent by the next run, not again by the same one', async () => {
+    const entries = entriesOf(0, 30);
+    await writer.append(entries);
+    const failing = new Set([entries[3]!.fileId, entries[17]!.fileId]);
+    const first = recorder({ failing });
+    expect(await drain(first.send)).toMatchObject({ deleted: 28, failed: 2, kept: 2 });
+    expect(first.sent()).toEqual(entries.map(keyOf));
+    // The next run: the two again (now they succeed), then what was logged since.
+    await writer.append(entriesOf(100, 3));
+    const second = recorder();
+    expect(await drain(second.send)).toMatchObject({ deleted: 5, failed: 0, kept: 0, resumed: false });
+    expect(second.sent()).toEqual([entries[3]!, entries[17]!, ...entriesOf(100, 3)].map(keyOf));
+  });
+
+  it('a stopped run keeps the rest; the next run resumes after the last recorded batch', async () => {
+    const entries = entriesOf(0, 50);
+    await writer.append(entries);
+    const first = recorder({ stopAt: 2, failing: new Set([entries[5]!.fileId]) });
+    const stopped = await drain(first.send);
+    expect(stopped).toMatchObject({ deleted: 19, failed: 1, kept: 31, stopped: 'backend unreachable' });
+    expect(JSON.parse(await readFile(`${log}.progress`, 'utf8'))).toMatchObject({ retry: 0 });
+    // Logged meanwhile: del_svr sees the rotation and writes a new delete.log, for the cycle after the resumed one.
+    await writer.append(entriesOf(500, 2));
+    const second = recorder();
+    const resumed = await drain(second.send);
+    // The 30 unsent, then the cycle of the new log. The failure of the stopped run waits for the next run.
+    expect(resumed).toMatchObject({ deleted: 32, failed: 0, kept: 1, resumed: true });
+    expect(second.sent()).toEqual([...entries.slice(20), ...entriesOf(500, 2)].map(keyOf));
+    const third = recorder();
+    expect(await drain(third.send)).toMatchObject({ deleted: 1, kept: 0, resumed: false });
+    expect(third.sent()).toEqual([keyOf(entries[5]!)]);
+  });
+
+  it('failures appended by a batch whose progress was never recorded are cut off on resume', async () => {
+    const entries = entriesOf(0, 20);
+    await writer.append(entries);
+    const failing = new Set([entries[12]!.fileId]);
+    // A run killed after appending batch 2's failure but before recording batch 2: simulated by a
+    // sender that fails entry 12 and then throws an error that is not a stop (the run aborts).
+    let calls = 0;
+    const crashing: BatchSender = async (batch) => {
+      calls++;
+      if (calls === 3) throw new Error('killed');
+      return batch.map((e) => (failing.has(e.fileId) ? 1004 : 0));
+    };
+    await expect(drain(crashing, 5)).rejects.toThrow('killed');
+    // Batches 1, 2 recorded (entries 0-9); batch 3 (10-14) was sent but not recorded.
+    await writeFile(`${log}.failed`, `\n0\t${entries[12]!.fileId}\n`, { flag: 'a' }); // its failure, unrecorded
+    const second = recorder({ failing });
+    const summary = await drain(second.send, 5);
+    expect(second.sent()).toEqual(entries.slice(10).map(keyOf));
+    // Entry 12 counted once, kept once.
+    expect(summary).toMatchObject({ deleted: 9, failed: 1, kept: 1, resumed: true });
+    const failedLines = (await readFile(`${log}.failed`, 'utf8')).split('\n').filter((l) => l !== '');
+    expect(failedLines).toEqual([`0\t${entries[12]!.fileId}`]);
+  });
+
+  it('a writer stalled between its check and its write for a whole drain: its entries reach the next drain', async () => {
+    /** Holds its next write until released: a del_svr descheduled after it found delete.log in place. */
+    class StalledWriter extends DeleteLogWriter {
+      gate: Promise<void> | undefined;
+      protected override async writeGroup(handle: FileHandle, data: Buffer): Promise<void> {
+        await this.gate;
+        await super.writeGroup(handle, data);
+      }
+    }
+    const stalled = new StalledWriter({ path: log });
+    await stalled.open();
+    await stalled.append(entriesOf(0, 1));
+    let release!: () => void;
+    stalled.gate = new Promise((resolve) => (release = resolve));
+    let acked = false;
+    const pending = stalled.append(entriesOf(1, 1)).then(() => (acked = true));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // it has checked the path and waits at the write
+    const first = recorder();
+    await drain(first.send); // renames, reads and removes the file the stalled writer holds
+    expect(first.sent()).toEqual(entriesOf(0, 1).map(keyOf));
+    stalled.gate = undefined;
+    release(); // the write lands in the removed file; the check after it sees that, and writes it again
+    await pending;
+    expect(acked).toBe(true);
+    const second = recorder();
+    await drain(second.send);
+    expect(second.sent()).toEqual(entriesOf(1, 1).map(keyOf));
+    expect(stalled.stats.rewrites).toBe(1);
+    await stalled.close();
+  });
+
+  it('refuses a batch size outside 1..4096', async () => {
+    await expect(drain(recorder().send, 0)).rejects.toThrow(RangeError);
+    await expect(drain(recorder().send, 4097)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('the run lock', () => {
+  it('a lock held by a live process refuses the run and changes nothing', async () => {
+    await writer.append(entriesOf(0, 3));
+    await writeFile(`${log}.lock`, `${process.ppid}\nsome-token\n`);
+    const r = recorder();
+    const err = await drain(r.send).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunLockedError);
+    expect((err as RunLockedError).pid).toBe(process.ppid);
+    expect(r.batches).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['delete.log', 'delete.log.lock']);
+  });
+
+  it('a lock left by a dead process is taken over, and released at the end', async () => {
+    await writer.append(entriesOf(0, 3));
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = await new Promise<number>((resolve) => child.on('exit', () => resolve(child.pid!)));
+    await writeFile(`${log}.lock`, `${deadPid}\nold-token\n`);
+    const r = recorder();
+    expect(await drain(r.send)).toMatchObject({ deleted: 3 });
+    expect(await readdir(dir)).toEqual([]); // no lock left (and no delete.log until del_svr writes again)
+  });
+
+  it('the lock folder must exist: a clear error, nothing created', async () => {
+    const missing = join(dir, 'nope', 'delete.log');
+    await expect(drainDeleteLog({ logPath: missing, batchSize: 10, send: recorder().send })).rejects.toThrow(
+      `${join(dir, 'nope')} does not exist: is ${missing} the log del_svr writes?`,
+    );
+    expect(await readdir(dir)).toEqual(['delete.log']);
+  });
+});
