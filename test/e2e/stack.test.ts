@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { DEV_DES_KEY, issueSessionKey } from '@pic-storage/session-key';
+import { fuzzFrames, probe } from '../helpers/frame-fuzz.js';
 import { allPorts, writeStackConf, type StackPorts } from '../helpers/stack-conf.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -163,19 +164,31 @@ describe('the stack under npm start', () => {
     const game = await GameServerClient.connect(ports.adminProxy);
     try {
       // Shown at 800×600; a 240×180 box in the right (blue) half.
-      const reply = await game.send(3005, 12345, cropBody(source, { clipW: 800, clipH: 600, x: 500, y: 100, w: 240, h: 180 }));
+      const reply = await game.send(
+        3005,
+        12345,
+        cropBody(source, { clipW: 800, clipH: 600, x: 500, y: 100, w: 240, h: 180 }),
+      );
       expect(reply.ret).toBe(0);
       expect(reply.body.length).toBe(68);
       const cropped = reply.body.toString('latin1', 4, 68).replace(/\0+$/, '');
       expect(cropped).toMatch(/^group1\/M00\/[0-9A-F]{2}\/[0-9A-F]{2}\/.+\.jpg$/);
-      const { data, info } = await sharp(await fdfs.download(cropped)).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(await fdfs.download(cropped))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       expect([info.width, info.height]).toEqual([240, 180]);
       const mid = (90 * 240 + 120) * info.channels;
       expect(data[mid + 2]).toBeGreaterThan(200); // blue
       expect(data[mid]).toBeLessThan(50);
 
       // The fdfs CLI reads it back as well.
-      const { stdout } = await run(process.execPath, [join(REPO, 'libs/fastdfs-client-ts/bin/fdfs.mjs'), '--tracker', `127.0.0.1:${ports.tracker}`, 'info', cropped]);
+      const { stdout } = await run(process.execPath, [
+        join(REPO, 'libs/fastdfs-client-ts/bin/fdfs.mjs'),
+        '--tracker',
+        `127.0.0.1:${ports.tracker}`,
+        'info',
+        cropped,
+      ]);
       expect(stdout).toMatch(/file size/);
     } finally {
       game.close();
@@ -226,9 +239,13 @@ describe('the stack under npm start', () => {
     const text = await readFile(log, 'utf8');
     for (const fileId of files) expect(text).toContain(fileId);
 
-    const cron = await run(process.execPath, [join(REPO, 'apps/del-file-ontime/bin/del_file_ontime.mjs'), log, `127.0.0.1:${ports.adminProxy}`], {
-      env: { ...process.env, PIC_CONF_DIR: dir },
-    });
+    const cron = await run(
+      process.execPath,
+      [join(REPO, 'apps/del-file-ontime/bin/del_file_ontime.mjs'), log, `127.0.0.1:${ports.adminProxy}`],
+      {
+        env: { ...process.env, PIC_CONF_DIR: dir },
+      },
+    );
     expect(cron.stdout + cron.stderr).toMatch(/deleted 5\b/);
     for (const fileId of files) expect(await gone(fileId)).toBe(true);
 
@@ -247,6 +264,28 @@ describe('the stack under npm start', () => {
       lister.close();
     }
   }, 90_000);
+
+  it('every framed port survives random and mutated frames, and still answers', async () => {
+    const targets: [string, number, number[]][] = [
+      ['admin_proxy', ports.adminProxy, [3005, 3002, 3030, 0x10b5, 4001, 4002, 4003]],
+      ['metadata_dbsvr', ports.metadata, [4001, 4002, 4003]],
+      ['sess_check_svr', ports.sessCheck, [0x10b5]],
+      ...ports.cutSvr.map((port): [string, number, number[]] => ['cut_svr', port, [3005]]),
+      ...ports.delSvr.map((port): [string, number, number[]] => ['del_svr', port, [3002]]),
+      ...ports.csDelSvr.map((port): [string, number, number[]] => ['cs_del_svr', port, [3030]]),
+    ];
+    for (const [name, port, cmds] of targets) {
+      const address = { host: '127.0.0.1', port };
+      const report = await fuzzFrames(address, { frames: 1_500, seed: port, cmds });
+      expect(report.badResponses, name).toBe(0);
+      expect(report.notClosed, name).toBe(0);
+      expect(report.stalls, name).toBe(0);
+      // Still serving: a session key that does not decode is 1007 wherever 0x10B5 goes, an
+      // empty body is BAD_BODY (1001) everywhere else.
+      const cmd = cmds[0] as number;
+      expect(await probe(address, cmd, Buffer.alloc(0)), name).toBe(cmd === 0x10b5 ? 1007 : 1001);
+    }
+  }, 120_000);
 
   it('SIGTERM stops every service and frees every port', async () => {
     stack.kill('SIGTERM');
