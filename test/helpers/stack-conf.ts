@@ -53,7 +53,7 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
     delSvr: [b + 7, b + 8],
     csDelSvr: [b + 9, b + 10],
   };
-  const cluster = `cluster_0 = 127.0.0.1:${ports.tracker}\n`;
+  const cluster = `cluster_0 = 127.0.0.1:${ports.tracker}`;
   const list = (p: number[]): string => p.map((port) => `127.0.0.1:${port}`).join(',');
   const files: Record<string, string> = {
     'stack.conf': [
@@ -67,7 +67,12 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
     'sess-check-svr.conf': `port = ${ports.sessCheck}`,
     'cut-svr.conf': `port = ${ports.cutSvr[0]}\n${cluster}`,
     'del-svr.conf': `port = ${ports.delSvr[0]}`,
-    'cs-del-svr.conf': `port = ${ports.csDelSvr[0]}\n${cluster}metadata_server = 127.0.0.1:${ports.metadata}\npurge_url =`,
+    'cs-del-svr.conf': [
+      `port = ${ports.csDelSvr[0]}`,
+      cluster,
+      `metadata_server = 127.0.0.1:${ports.metadata}`,
+      'purge_url =',
+    ].join('\n'),
     'admin-proxy.conf': [
       `port = ${ports.adminProxy}`,
       `route = 3005 ${list(ports.cutSvr)}`,
