@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  FRAME_SERVER_CONF_KEYS,
+  confDir,
+  isClusterKey,
+  readClusters,
+  readFrameServerConf,
+  readServiceConf,
+  type ClusterMap,
+  type FrameServerConf,
+  type ServiceConf,
+} from '@pic-storage/service-process';
+import type { CropImageOptions } from './crop-image.js';
+
+/** SPEC §1: cut_svr listens on 9020 (a second instance on 9021, through PIC_PORT). */
+export const CUT_SVR_DEFAULT_PORT = 9020;
+export const CUT_SVR_CONF_FILE = 'cut-svr.conf';
+
+/** Every default of conf/cut-svr.conf (a test holds the file equal to these). */
+export const CUT_SVR_DEFAULTS = Object.freeze({
+  /** Unset: one per core. */
+  cropConcurrency: undefined as number | undefined,
+  maxQueuedCrops: 64,
+  maxSourceSize: 10 * 1024 * 1024,
+  maxInputPixels: 40_000_000,
+  maxCropDimension: 10_000,
+  imageTimeout: 20,
+  jpegQuality: 90,
+  webpQuality: 90,
+  connectTimeout: 5,
+  networkTimeout: 30,
+});
+
+export const CUT_SVR_CONF_KEYS = [
+  ...FRAME_SERVER_CONF_KEYS,
+  'crop_concurrency',
+  'max_queued_crops',
+  'max_source_size',
+  'max_input_pixels',
+  'max_crop_dimension',
+  'image_timeout',
+  'jpeg_quality',
+  'webp_quality',
+  'connect_timeout',
+  'network_timeout',
+] as const;
+
+export interface CutSvrConf {
+  server: FrameServerConf;
+  /** hostid → trackers (`cluster_<hostid>` lines, PIC_TRACKER_SERVER for cluster 0). */
+  clusters: ClusterMap;
+  cropConcurrency: number;
+  maxQueuedCrops: number;
+  /** Bytes. */
+  maxSourceSize: number;
+  image: CropImageOptions;
+  /** Milliseconds, for the FastDFS client of each cluster. */
+  fdfs: { connectTimeout: number; networkTimeout: number };
+}
+
+type ConfReader = ServiceConf['conf'];
+
+/** The conf's values over the defaults; a bad value is a ConfigError naming file, line and key. */
+export function cutSvrConfFrom(conf: ConfReader, env: NodeJS.ProcessEnv = process.env): CutSvrConf {
+  const d = CUT_SVR_DEFAULTS;
+  const maxInputPixels = conf.int('max_input_pixels', 1, 1_000_000_000) ?? d.maxInputPixels;
+  return {
+    server: readFrameServerConf(conf, CUT_SVR_DEFAULT_PORT, env),
+    clusters: readClusters(conf, env),
+    cropConcurrency: conf.int('crop_concurrency', 1, 1024) ?? d.cropConcurrency ?? availableParallelism(),
+    maxQueuedCrops: conf.int('max_queued_crops', 0, 100_000) ?? d.maxQueuedCrops,
+    maxSourceSize: conf.size('max_source_size', 1, 1024 * 1024 * 1024) ?? d.maxSourceSize,
+    image: {
+      maxInputPixels,
+      // A scale may make as many pixels as a source may have.
+      maxPixels: maxInputPixels,
+      maxDimension: conf.int('max_crop_dimension', 1, 100_000) ?? d.maxCropDimension,
+      timeoutSeconds: conf.int('image_timeout', 1, 3600) ?? d.imageTimeout,
+      jpegQuality: conf.int('jpeg_quality', 1, 100) ?? d.jpegQuality,
+      webpQuality: conf.int('webp_quality', 1, 100) ?? d.webpQuality,
+    },
+    fdfs: {
+      connectTimeout: (conf.int('connect_timeout', 1, 3600) ?? d.connectTimeout) * 1000,
+      networkTimeout: (conf.int('network_timeout', 1, 3600) ?? d.networkTimeout) * 1000,
+    },
+  };
+}
+
+/** `$PIC_CONF_DIR/cut-svr.conf` (missing: the defaults), with PIC_PORT and PIC_TRACKER_SERVER applied. */
+export function readCutSvrConf(env: NodeJS.ProcessEnv = process.env): { conf: CutSvrConf; path: string } {
+  const { conf, path } = readServiceConf(CUT_SVR_CONF_FILE, [
+    ...CUT_SVR_CONF_KEYS,
+    ...clusterKeysIn(CUT_SVR_CONF_FILE),
+  ]);
+  return { conf: cutSvrConfFrom(conf, env), path };
+}
+
+/**
+ * The `cluster_<hostid>` keys the file names: readServiceConf checks keys against a list, and
+ * these are a pattern. readServiceConf parses (and reports errors in) the file itself.
+ */
+function clusterKeysIn(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(resolve(confDir(), file), 'utf8');
+  } catch {
+    return []; // missing or unreadable: readServiceConf says so
+  }
+  return [...text.matchAll(/^\s*([^#=\s][^=]*?)\s*=/gm)].map((m) => m[1] as string).filter(isClusterKey);
+}
