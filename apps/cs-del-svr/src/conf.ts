@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   FRAME_SERVER_CONF_KEYS,
-  confDir,
   isClusterKey,
   readClusters,
   readFrameServerConf,
@@ -75,10 +72,7 @@ export function readCsDelSvrConf(conf: ServiceConf['conf'], env: NodeJS.ProcessE
 
 /** `$PIC_CONF_DIR/cs-del-svr.conf` (missing: the defaults), with the environment's overrides. */
 export function readCsDelSvrConfFile(env: NodeJS.ProcessEnv = process.env): CsDelSvrConf {
-  const { conf } = readServiceConf(CS_DEL_SVR_CONF_FILE, [
-    ...CS_DEL_SVR_CONF_KEYS,
-    ...clusterKeysIn(CS_DEL_SVR_CONF_FILE),
-  ]);
+  const { conf } = readServiceConf(CS_DEL_SVR_CONF_FILE, CS_DEL_SVR_CONF_KEYS, isClusterKey);
   return readCsDelSvrConf(conf, env);
 }
 
@@ -117,18 +111,4 @@ function urls(conf: ServiceConf['conf'], key: string, defaults: readonly string[
     list.push(value);
   }
   return list;
-}
-
-/**
- * The `cluster_<hostid>` keys the file names: readServiceConf checks keys against a list, and these
- * are a pattern. readServiceConf parses (and reports errors in) the file itself.
- */
-function clusterKeysIn(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(resolve(confDir(), file), 'utf8');
-  } catch {
-    return []; // missing or unreadable: readServiceConf says so
-  }
-  return [...text.matchAll(/^\s*([^#=\s][^=]*?)\s*=/gm)].map((m) => m[1] as string).filter(isClusterKey);
 }

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import {
   FRAME_SERVER_CONF_KEYS,
-  confDir,
   isClusterKey,
   readClusters,
   readFrameServerConf,
@@ -90,23 +87,6 @@ export function cutSvrConfFrom(conf: ConfReader, env: NodeJS.ProcessEnv = proces
 
 /** `$PIC_CONF_DIR/cut-svr.conf` (missing: the defaults), with PIC_PORT and PIC_TRACKER_SERVER applied. */
 export function readCutSvrConf(env: NodeJS.ProcessEnv = process.env): { conf: CutSvrConf; path: string } {
-  const { conf, path } = readServiceConf(CUT_SVR_CONF_FILE, [
-    ...CUT_SVR_CONF_KEYS,
-    ...clusterKeysIn(CUT_SVR_CONF_FILE),
-  ]);
+  const { conf, path } = readServiceConf(CUT_SVR_CONF_FILE, CUT_SVR_CONF_KEYS, isClusterKey);
   return { conf: cutSvrConfFrom(conf, env), path };
-}
-
-/**
- * The `cluster_<hostid>` keys the file names: readServiceConf checks keys against a list, and
- * these are a pattern. readServiceConf parses (and reports errors in) the file itself.
- */
-function clusterKeysIn(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(resolve(confDir(), file), 'utf8');
-  } catch {
-    return []; // missing or unreadable: readServiceConf says so
-  }
-  return [...text.matchAll(/^\s*([^#=\s][^=]*?)\s*=/gm)].map((m) => m[1] as string).filter(isClusterKey);
 }

@@ -23,6 +23,12 @@ export interface ReplyContext {
  * reply that cannot be sent (a ret that is not a uint32, a frame over maxFrameLength), is
  * INTERNAL, logged as an error.
  */
+const SERVICE_TROUBLE = new Set<number>([
+  ResultCode.STORAGE_UNAVAILABLE,
+  ResultCode.BACKEND_UNAVAILABLE,
+  ResultCode.INTERNAL,
+]);
+
 export async function replyFrame(
   handler: FrameHandler | undefined,
   header: FrameHeader,
@@ -37,7 +43,10 @@ export async function replyFrame(
     return encodeFrame({ ...echo, ret: checkedRet(reply) }, checkedBody(reply, context.maxFrameLength));
   } catch (err) {
     if (err instanceof ResultError) {
-      context.logger.info({ ...where, ret: err.code, result: resultName(err.code), reason: err.message }, 'refused');
+      // The caller's mistakes (a bad body, an unknown key) are info; the service's own trouble
+      // (storage or backend down, internal) is a warning an operator should see.
+      const level = SERVICE_TROUBLE.has(err.code) ? 'warn' : 'info';
+      context.logger[level]({ ...where, ret: err.code, result: resultName(err.code), reason: err.message }, 'refused');
       return encodeFrame({ ...echo, ret: err.code });
     }
     context.logger.error({ ...where, err }, 'request failed');
