@@ -12,7 +12,7 @@ import {
   type DrainFiles,
   type DrainProgress,
 } from './drain-files.js';
-import { RunLock } from './run-lock.js';
+import { takeRunLock } from './run-lock.js';
 
 /**
  * Sends one batch (cmd 3030) and resolves with one result code per entry, in order (0: deleted or
@@ -71,8 +71,7 @@ export async function drainDeleteLog(options: DrainOptions): Promise<DrainSummar
   if (!(await exists(files.dir))) {
     throw new Error(`${files.dir} does not exist: is ${options.logPath} the log del_svr writes?`);
   }
-  const lock = new RunLock(files.lock);
-  await lock.acquire();
+  const lock = await takeRunLock(files.lock);
   try {
     return await new DrainRun(options, files).run();
   } finally {

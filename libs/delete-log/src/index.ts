@@ -21,4 +21,4 @@ export {
 export { readEntryBatches, countEntries, type EntryBatch } from './entry-reader.js';
 export { drainFilesOf, readProgress, type DrainFiles, type DrainProgress } from './drain-files.js';
 export { drainDeleteLog, DrainStoppedError, type BatchSender, type DrainOptions, type DrainSummary } from './drain.js';
-export { RunLock, RunLockedError } from './run-lock.js';
+export { RunLockedError } from './run-lock.js';

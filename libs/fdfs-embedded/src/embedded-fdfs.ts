@@ -70,7 +70,7 @@ export class EmbeddedFdfs {
     const o = this.options;
     // The lock comes first: a second instance must not even empty the running one's .tmp.
     const { staleFrom } = await this.storeLock.acquire();
-    if (staleFrom !== null) {
+    if (staleFrom !== undefined) {
       o.logger.warn({ lock: this.storeLock.path, pid: staleFrom }, 'took over a stale store lock');
     }
     try {

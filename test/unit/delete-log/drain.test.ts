@@ -177,6 +177,28 @@ describe('the run lock', () => {
     expect((await readdir(dir)).sort()).toEqual(['delete.log', 'delete.log.lock']);
   });
 
+  it('a second run in this process is refused while the first one runs, with the message del_file_ontime prints', async () => {
+    await writer.append(entriesOf(0, 3));
+    let unblock = () => {};
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    let started = () => {};
+    const sending = new Promise<void>((resolve) => (started = resolve));
+    const first = drain(async (entries) => {
+      started();
+      await blocked;
+      return entries.map(() => 0);
+    });
+    await sending;
+    const err = await drain(recorder().send).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunLockedError);
+    expect((err as RunLockedError).message).toBe(
+      `${log}.lock is held by process ${process.pid}: another run is in progress`,
+    );
+    unblock();
+    expect(await first).toMatchObject({ deleted: 3 });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('a lock left by a dead process is taken over, and released at the end', async () => {
     await writer.append(entriesOf(0, 3));
     const child = spawn(process.execPath, ['-e', '0']);
