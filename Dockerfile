@@ -1,7 +1,9 @@
 # The pic-storage stack on the embedded defaults. Build: docker build -t pic-storage .
 #
-# Build stage: python3, make and a C compiler build the TCP_QUICKACK addon (libs/tcp-quickack);
-# without them the server still runs, but FastDFS's C client waits ~40 ms per request.
+# Build stage: python3, make and a C compiler build the native addons: better-sqlite3
+# (metadata_dbsvr; npm's prebuilt binaries may be out of reach) and TCP_QUICKACK
+# (libs/tcp-quickack; without it FastDFS's C client waits ~40 ms per request). sharp ships its
+# own prebuilt libvips for linux-x64 and linux-arm64.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
@@ -17,7 +19,9 @@ WORKDIR /app
 COPY --from=build /app /app
 ENV PIC_CONF_DIR=/app/conf PIC_DATA_DIR=/data
 VOLUME /data
-# The embedded FastDFS binds 127.0.0.1 by default; set bind_addr = 0.0.0.0 in conf to publish it.
-EXPOSE 22122 23000
+# Every service binds 127.0.0.1 by default; set bind_addr = 0.0.0.0 in a service's conf (mounted
+# over /app/conf) to publish its port. admin_proxy (6998) is the one port game servers and cron use.
+EXPOSE 6998 22122 23000
 STOPSIGNAL SIGTERM
-CMD ["node", "apps/fdfs-embedded/dist/main.js"]
+# The whole stack (what `npm start` runs): one process per service under apps/stack's supervisor.
+CMD ["node", "apps/stack/dist/main.js"]

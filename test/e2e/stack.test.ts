@@ -181,15 +181,11 @@ describe('the stack under npm start', () => {
       expect(data[mid + 2]).toBeGreaterThan(200); // blue
       expect(data[mid]).toBeLessThan(50);
 
-      // The fdfs CLI reads it back as well.
-      const { stdout } = await run(process.execPath, [
-        join(REPO, 'libs/fastdfs-client-ts/bin/fdfs.mjs'),
-        '--tracker',
-        `127.0.0.1:${ports.tracker}`,
-        'info',
-        cropped,
-      ]);
-      expect(stdout).toMatch(/file size/);
+      // `fdfs download`, as ops would fetch it, gives the same bytes.
+      const out = join(dir, 'cropped.jpg');
+      const fdfsBin = join(REPO, 'libs/fastdfs-client-ts/bin/fdfs.mjs');
+      await run(process.execPath, [fdfsBin, '--tracker', `127.0.0.1:${ports.tracker}`, 'download', cropped, out]);
+      expect((await readFile(out)).equals(await fdfs.download(cropped))).toBe(true);
     } finally {
       game.close();
     }
