@@ -4,7 +4,7 @@ import { Relay } from './relay.js';
 import { RouteTable } from './route-table.js';
 
 /**
- * admin_proxy: the one external port of the framed services (SPEC §2). A FrameServer (bounded
+ * admin_proxy: the one external port of the framed services (docs/frame-protocol.md). A FrameServer (bounded
  * connections and in-flight per client, frames up to maxFrameLength) whose every request is
  * relayed to a backend of its cmd over connections shared by all clients.
  */

@@ -37,7 +37,7 @@ export interface AdminProxyOptions extends FrameServerConf {
 export const ADMIN_PROXY_PORT = 6998;
 
 /*
- * The stack on one machine (SPEC §1). A crop decodes and re-encodes a picture and stores it; a
+ * The stack on one machine (docs/stack.md). A crop decodes and re-encodes a picture and stores it; a
  * batch delete may hold 4096 files, each deleted from FastDFS and purged: both get longer than the
  * 10 s that a queue append, a session check or a metadata call needs at most.
  */

@@ -1,7 +1,7 @@
 import { badArgument } from '@pic-storage/frame-protocol';
 
 /*
- * The crop of cmd 3005 as arithmetic, with no picture in sight (SPEC §2):
+ * The crop of cmd 3005 as arithmetic, with no picture in sight (docs/frame-protocol.md):
  *
  *   1. the source (w × h, upright) is scaled to clip_w × clip_h, exactly, aspect as given
  *      (0 = the source's own width / height): the size the game showed it at;

@@ -11,7 +11,7 @@ import {
 } from '@pic-storage/service-process';
 import type { CropImageOptions } from './crop-image.js';
 
-/** SPEC §1: cut_svr listens on 9020 (a second instance on 9021, through PIC_PORT). */
+/** docs/stack.md: cut_svr listens on 9020 (a second instance on 9021, through PIC_PORT). */
 export const CUT_SVR_DEFAULT_PORT = 9020;
 export const CUT_SVR_CONF_FILE = 'cut-svr.conf';
 

@@ -1,5 +1,5 @@
 /**
- * cut_svr: crop and thumbnail, cmd 3005 (SPEC §2). Reads $PIC_CONF_DIR/cut-svr.conf (default
+ * cut_svr: crop and thumbnail, cmd 3005 (docs/frame-protocol.md). Reads $PIC_CONF_DIR/cut-svr.conf (default
  * ./conf); PIC_PORT overrides its port, PIC_TRACKER_SERVER its cluster 0. More than 4 crops at
  * once need UV_THREADPOOL_SIZE set in the environment (see docs/services/cut-svr.md).
  */

@@ -26,7 +26,7 @@ export const DEL_SVR_CONF_KEYS = [
 ] as const;
 
 export const DEL_SVR_DEFAULTS = Object.freeze({
-  /** The first instance; the second runs with PIC_PORT=9011 (SPEC §1). */
+  /** The first instance; the second runs with PIC_PORT=9011 (docs/stack.md). */
   port: 9010,
   sync: DELETE_LOG_WRITER_DEFAULTS.sync,
   maxGroupBytes: DELETE_LOG_WRITER_DEFAULTS.maxGroupBytes,

@@ -1,5 +1,5 @@
 /**
- * sess_check_svr: session-key checks, cmd 0x10B5 (SPEC §2, §3). Reads
+ * sess_check_svr: session-key checks, cmd 0x10B5 (docs/frame-protocol.md, docs/session-key.md). Reads
  * $PIC_CONF_DIR/sess-check-svr.conf (default ./conf); PIC_PORT overrides its port,
  * PIC_SESSION_DES_KEY its des_key, PIC_REDIS_URL its redis_url.
  */

@@ -8,7 +8,7 @@ import {
 } from '@pic-storage/service-process';
 import { DES_KEY_SIZE, DEV_DES_KEY, SESSION_AGE_DEFAULTS } from '@pic-storage/session-key';
 
-/** SPEC §1: sess_check_svr listens on 7003. */
+/** docs/stack.md: sess_check_svr listens on 7003. */
 export const SESS_CHECK_DEFAULT_PORT = 7003;
 export const SESS_CHECK_CONF_FILE = 'sess-check-svr.conf';
 export const DES_KEY_ENV = 'PIC_SESSION_DES_KEY';

@@ -1,6 +1,6 @@
 /**
  * Counts the checks of each session key, so that a key is accepted at most max_checks times
- * (SPEC §2, cmd 0x10B5). Two stores behind one interface: Redis, shared by every instance
+ * (docs/frame-protocol.md, cmd 0x10B5). Two stores behind one interface: Redis, shared by every instance
  * (redis-counter.ts), or this process's memory (memory-counter.ts).
  */
 export interface SessionCounter {

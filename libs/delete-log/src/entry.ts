@@ -5,7 +5,7 @@ import { badArgument, fileIdOfUrl, type PicInfo } from '@pic-storage/frame-proto
  *
  *   <hostid>\t<file id>\n        0\tg01/M00/00/00/CgEBxVxREbmAUETXAAEqVyZGQRY768.jpg
  *
- *   hostid   decimal uint32, the storage cluster (SPEC §5)
+ *   hostid   decimal uint32, the storage cluster (docs/frame-protocol.md)
  *   file id  the FastDFS file id the pic_info url names, as fileIdOfUrl validated it: never the url
  *            as sent (a url may hold a tab or a newline in its host part; a file id cannot)
  *

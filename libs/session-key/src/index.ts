@@ -1,4 +1,4 @@
-/** The upload session key (SPEC §3, docs/session-key.md): issue, decode and check it. */
+/** The upload session key (docs/session-key.md): issue, decode and check it. */
 export { SessionKeyError, type SessionKeyErrorCode } from './errors.js';
 export { DesKey, desKeyOf, DES_BLOCK_SIZE, DES_KEY_SIZE, type DesKeyInput } from './des-key.js';
 export {

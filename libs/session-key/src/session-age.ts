@@ -14,7 +14,7 @@ import type { SessionFields } from './session-struct.js';
 const TIME_MODULUS = 0x10000;
 
 export interface SessionAgeOptions {
-  /** The oldest a key may be, in seconds. Default 3600 (SPEC §3). */
+  /** The oldest a key may be, in seconds. Default 3600 (docs/session-key.md). */
   windowSeconds: number;
   /** How far in the future an issue time may be (the issuer's clock ahead of ours), in seconds. Default 300. */
   skewSeconds: number;

@@ -10,7 +10,7 @@ import {
 import { decodeSessionStruct, encodeSessionStruct, SESSION_STRUCT_SIZE, type SessionFields } from './session-struct.js';
 
 /*
- * A session key (SPEC §3): the 18-byte session struct, zero-padded to 24 bytes (a whole number
+ * A session key (docs/session-key.md): the 18-byte session struct, zero-padded to 24 bytes (a whole number
  * of DES blocks), encrypted with single DES-ECB under the 8-byte key, written as 48 hex digits.
  */
 const PLAINTEXT_SIZE = 24;

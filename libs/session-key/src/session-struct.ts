@@ -1,7 +1,7 @@
 import { SessionKeyError } from './errors.js';
 
 /*
- * The session struct (SPEC §3): 18 bytes, packed, little-endian, as the C game servers wrote it.
+ * The session struct (docs/session-key.md): 18 bytes, packed, little-endian, as the C game servers wrote it.
  * It is the plaintext of a session key (zero-padded to 24 bytes) and the response body of
  * cmd 0x10B5 (session check).
  *

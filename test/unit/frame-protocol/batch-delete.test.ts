@@ -1,4 +1,4 @@
-/** cmd 3030 response (SPEC §2): file_cnt uint32, then one uint32 result per file, in request order. */
+/** cmd 3030 response (docs/frame-protocol.md): file_cnt uint32, then one uint32 result per file, in request order. */
 import { describe, expect, it } from 'vitest';
 import {
   ResultCode,

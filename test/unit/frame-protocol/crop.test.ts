@@ -1,4 +1,4 @@
-/** cmd 3005 bodies (SPEC §2) byte for byte: request 92 bytes, response 68 bytes. */
+/** cmd 3005 bodies (docs/frame-protocol.md) byte for byte: request 92 bytes, response 68 bytes. */
 import { describe, expect, it } from 'vitest';
 import {
   CROP_REQUEST_SIZE,

@@ -1,5 +1,5 @@
 /**
- * `char[N]` strings (SPEC §2): printable ASCII, NUL-padded; a value filling all N bytes with no NUL
+ * `char[N]` strings (docs/frame-protocol.md): printable ASCII, NUL-padded; a value filling all N bytes with no NUL
  * is accepted. The Encoder refuses what the Decoder would refuse; neither cuts nor wraps a value.
  */
 import { describe, expect, it } from 'vitest';

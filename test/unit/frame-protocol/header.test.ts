@@ -1,5 +1,5 @@
 /**
- * The 18-byte header and whole frames, byte for byte against hand-written golden bytes (SPEC §2:
+ * The 18-byte header and whole frames, byte for byte against hand-written golden bytes (docs/frame-protocol.md:
  * len uint32, cmd uint16, id uint32, seq uint32, ret uint32, all little-endian).
  */
 import { describe, expect, it } from 'vitest';

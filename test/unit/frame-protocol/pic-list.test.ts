@@ -1,5 +1,5 @@
 /**
- * The picture list of cmd 3002 and 3030 requests (SPEC §2): file_cnt uint32, then file_cnt ×
+ * The picture list of cmd 3002 and 3030 requests (docs/frame-protocol.md): file_cnt uint32, then file_cnt ×
  * (hostid uint32, url char[64]); exactly 4 + 68·file_cnt bytes. A count that lies is BAD_BODY;
  * a count of 0 or over MAX_PIC_COUNT is BAD_ARGUMENT.
  */

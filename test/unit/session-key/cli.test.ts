@@ -1,5 +1,5 @@
 /**
- * The session-key CLI (SPEC §7): main() run in-process with captured output and a fixed clock,
+ * The session-key CLI (docs/session-key.md): main() run in-process with captured output and a fixed clock,
  * and once through the built bin as npx runs it.
  */
 import { execFile } from 'node:child_process';
@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../libs/session-key/src/cli/main.js';
 
-const SPEC_KEY = '6e037fcd6c7014bc2161ca524ecc997289ff0fda9b3e1885';
+const VECTOR_KEY = '6e037fcd6c7014bc2161ca524ecc997289ff0fda9b3e1885';
 const BIN = new URL('../../../libs/session-key/bin/session-key.mjs', import.meta.url);
 const BUILT = new URL('../../../libs/session-key/dist/cli/main.js', import.meta.url);
 
@@ -30,21 +30,21 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}, now = 4660 + 100
   return { code, stdout, stderr };
 }
 
-const SPEC_ISSUE = ['--uid', '12345', '--channel', '7', '--albumid', '3', '--ip', '10.1.1.197'];
-const SPEC_LIMITS = ['--time', '4660', '--width', '800', '--height', '600'];
+const VECTOR_ISSUE = ['--uid', '12345', '--channel', '7', '--albumid', '3', '--ip', '10.1.1.197'];
+const VECTOR_LIMITS = ['--time', '4660', '--width', '800', '--height', '600'];
 
 describe('session-key issue', () => {
-  it('prints the SPEC test vector alone on stdout', async () => {
-    const r = await run(['issue', '--key', 'pic$KEY1', ...SPEC_ISSUE, ...SPEC_LIMITS]);
-    expect(r).toEqual({ code: 0, stdout: `${SPEC_KEY}\n`, stderr: '' });
+  it('prints the published test vector alone on stdout', async () => {
+    const r = await run(['issue', '--key', 'pic$KEY1', ...VECTOR_ISSUE, ...VECTOR_LIMITS]);
+    expect(r).toEqual({ code: 0, stdout: `${VECTOR_KEY}\n`, stderr: '' });
   });
 
   it('--key defaults to PIC_SESSION_DES_KEY; --time takes a full Unix time (its low 16 bits are kept)', async () => {
     const unix = 65536 * 25_000 + 4660;
-    const r = await run(['issue', ...SPEC_ISSUE, '--time', String(unix), '--width', '800', '--height', '600'], {
+    const r = await run(['issue', ...VECTOR_ISSUE, '--time', String(unix), '--width', '800', '--height', '600'], {
       PIC_SESSION_DES_KEY: 'pic$KEY1',
     });
-    expect(r.stdout).toBe(`${SPEC_KEY}\n`);
+    expect(r.stdout).toBe(`${VECTOR_KEY}\n`);
   });
 
   it('issue then decode: the fields, time defaulting to now, age and valid', async () => {
@@ -77,8 +77,8 @@ describe('session-key issue', () => {
       [['issue', '--key', 'pic$KEY1', '--uid', '1', '--bogus'], /Unknown option '--bogus'/],
       [['issue', '--key', 'pic$KEY1', '--uid', '1', 'extra'], /unexpected argument "extra"/],
       [['decode', '--key', 'pic$KEY1'], /the session key \(hex\) is missing/],
-      [['decode', '--key', 'pic$KEY1', '--uid', '3', SPEC_KEY], /Unknown option '--uid'/],
-      [['decode', '--key', 'pic$KEY1', '--window', '65500', SPEC_KEY], /--window \+ --skew must be under 65536/],
+      [['decode', '--key', 'pic$KEY1', '--uid', '3', VECTOR_KEY], /Unknown option '--uid'/],
+      [['decode', '--key', 'pic$KEY1', '--window', '65500', VECTOR_KEY], /--window \+ --skew must be under 65536/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];
     for (const [argv, message] of cases) {
@@ -95,7 +95,7 @@ describe('session-key issue', () => {
     for (const argv of [
       ['issue', '--key', 'short', '--uid', '1'],
       ['decode', '--key', 'pic$KEY1', 'nothex'],
-      ['decode', '--key', 'pic$KEY2', SPEC_KEY],
+      ['decode', '--key', 'pic$KEY2', VECTOR_KEY],
     ]) {
       const r = await run(argv);
       expect(r.code, argv.join(' ')).toBe(1);
@@ -105,12 +105,12 @@ describe('session-key issue', () => {
   });
 
   it('decode: an expired key is printed with valid false (exit 0); --window and --skew change the verdict', async () => {
-    const old = await run(['decode', '--key', 'pic$KEY1', SPEC_KEY], {}, 4660 + 4000);
+    const old = await run(['decode', '--key', 'pic$KEY1', VECTOR_KEY], {}, 4660 + 4000);
     expect(old.code).toBe(0);
     expect(JSON.parse(old.stdout)).toMatchObject({ uid: 12345, age: 4000, valid: false });
-    const wide = await run(['decode', '--key', 'pic$KEY1', '--window', '5000', SPEC_KEY], {}, 4660 + 4000);
+    const wide = await run(['decode', '--key', 'pic$KEY1', '--window', '5000', VECTOR_KEY], {}, 4660 + 4000);
     expect(JSON.parse(wide.stdout)).toMatchObject({ age: 4000, valid: true });
-    const future = await run(['decode', '--key', 'pic$KEY1', '--skew', '0', SPEC_KEY], {}, 4660 - 1);
+    const future = await run(['decode', '--key', 'pic$KEY1', '--skew', '0', VECTOR_KEY], {}, 4660 - 1);
     expect(JSON.parse(future.stdout)).toMatchObject({ valid: false });
   });
 
@@ -129,9 +129,9 @@ describe.skipIf(!existsSync(BUILT))('the built bin', () => {
   it('issue and decode through node bin/session-key.mjs', async () => {
     const exec = promisify(execFile);
     const env = { ...process.env, PIC_SESSION_DES_KEY: 'pic$KEY1' };
-    const issued = await exec(process.execPath, [BIN.pathname, 'issue', ...SPEC_ISSUE, ...SPEC_LIMITS], { env });
-    expect(issued.stdout).toBe(`${SPEC_KEY}\n`);
-    const decoded = await exec(process.execPath, [BIN.pathname, 'decode', SPEC_KEY], { env });
+    const issued = await exec(process.execPath, [BIN.pathname, 'issue', ...VECTOR_ISSUE, ...VECTOR_LIMITS], { env });
+    expect(issued.stdout).toBe(`${VECTOR_KEY}\n`);
+    const decoded = await exec(process.execPath, [BIN.pathname, 'decode', VECTOR_KEY], { env });
     expect(JSON.parse(decoded.stdout)).toMatchObject({ uid: 12345, ip: '10.1.1.197', widthLimit: 800 });
     const failed = await exec(process.execPath, [BIN.pathname, 'decode', 'zz'], { env }).catch((err) => err);
     expect(failed.code).toBe(1);

@@ -6,7 +6,7 @@ const DAY = 1_700_000_000 - (1_700_000_000 % 65536); // a Unix time whose low 16
 const at = (time: number, now: number) => checkSessionAge({ time }, now);
 
 describe('checkSessionAge (window 3600 s, skew 300 s)', () => {
-  it('defaults are SPEC §3: one hour, five minutes of skew', () => {
+  it('defaults: one hour, five minutes of skew', () => {
     expect(SESSION_AGE_DEFAULTS).toEqual({ windowSeconds: 3600, skewSeconds: 300 });
   });
 

@@ -1,5 +1,5 @@
 /**
- * The session key (SPEC §3): the 18-byte struct byte for byte, the SPEC's test vector (made
+ * The session key (docs/session-key.md): the 18-byte struct byte for byte, the published test vector (made
  * with OpenSSL's des-ecb), issue → decode round trips, and every kind of bad key text.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import {
 } from '@pic-storage/session-key';
 
 const KEY = 'pic$KEY1';
-const SPEC_FIELDS: SessionFields = {
+const VECTOR_FIELDS: SessionFields = {
   uid: 12345,
   channel: 7,
   albumid: 3,
@@ -26,8 +26,8 @@ const SPEC_FIELDS: SessionFields = {
   heightLimit: 600,
   isHead: 0,
 };
-const SPEC_PLAINTEXT = '3930070003000a0101c53412200358020000000000000000';
-const SPEC_KEY = '6e037fcd6c7014bc2161ca524ecc997289ff0fda9b3e1885';
+const VECTOR_PLAINTEXT = '3930070003000a0101c53412200358020000000000000000';
+const VECTOR_KEY = '6e037fcd6c7014bc2161ca524ecc997289ff0fda9b3e1885';
 
 function sessionKeyError(fn: () => unknown): SessionKeyError {
   try {
@@ -40,11 +40,11 @@ function sessionKeyError(fn: () => unknown): SessionKeyError {
 }
 
 describe('the session struct', () => {
-  it('the SPEC fields are the SPEC plaintext (18 bytes; the key adds 6 zero bytes)', () => {
-    const struct = encodeSessionStruct(SPEC_FIELDS);
+  it('the vector fields are the vector plaintext (18 bytes; the key adds 6 zero bytes)', () => {
+    const struct = encodeSessionStruct(VECTOR_FIELDS);
     expect(struct.length).toBe(SESSION_STRUCT_SIZE);
-    expect(struct.toString('hex')).toBe(SPEC_PLAINTEXT.slice(0, 36));
-    expect(decodeSessionStruct(struct)).toEqual(SPEC_FIELDS);
+    expect(struct.toString('hex')).toBe(VECTOR_PLAINTEXT.slice(0, 36));
+    expect(decodeSessionStruct(struct)).toEqual(VECTOR_FIELDS);
   });
 
   it('layout: uint16 LE fields, i_ip in network order at offset 6', () => {
@@ -63,11 +63,11 @@ describe('the session struct', () => {
 
   it('every field at its extremes round-trips', () => {
     for (const value of [0, 1, 0xffff]) {
-      const fields = { ...SPEC_FIELDS, uid: value, channel: value, albumid: value, time: value, isHead: value };
+      const fields = { ...VECTOR_FIELDS, uid: value, channel: value, albumid: value, time: value, isHead: value };
       expect(decodeSessionStruct(encodeSessionStruct(fields))).toEqual(fields);
     }
     for (const ip of ['0.0.0.0', '255.255.255.255', '192.168.0.1']) {
-      expect(decodeSessionStruct(encodeSessionStruct({ ...SPEC_FIELDS, ip })).ip).toBe(ip);
+      expect(decodeSessionStruct(encodeSessionStruct({ ...VECTOR_FIELDS, ip })).ip).toBe(ip);
     }
   });
 
@@ -78,21 +78,21 @@ describe('the session struct', () => {
       ['albumid', 1.5],
       ['widthLimit', Number.NaN],
     ] as const) {
-      const err = sessionKeyError(() => encodeSessionStruct({ ...SPEC_FIELDS, [name]: value }));
+      const err = sessionKeyError(() => encodeSessionStruct({ ...VECTOR_FIELDS, [name]: value }));
       expect(err.code).toBe('BAD_FIELD');
       expect(err.message).toContain(name);
     }
     for (const ip of ['10.1.1', '10.1.1.256', '10.01.1.1', 'a.b.c.d', '::1', ' 10.1.1.1']) {
-      expect(sessionKeyError(() => encodeSessionStruct({ ...SPEC_FIELDS, ip })).message).toMatch(/^ip must be/);
+      expect(sessionKeyError(() => encodeSessionStruct({ ...VECTOR_FIELDS, ip })).message).toMatch(/^ip must be/);
     }
   });
 });
 
 describe('issueSessionKey / decodeSessionKey', () => {
-  it('the SPEC test vector, both ways', () => {
-    expect(issueSessionKey(SPEC_FIELDS, KEY)).toBe(SPEC_KEY);
-    expect(decodeSessionKey(SPEC_KEY, KEY)).toEqual(SPEC_FIELDS);
-    expect(decodeSessionKey(SPEC_KEY.toUpperCase(), DesKey.from(KEY))).toEqual(SPEC_FIELDS);
+  it('the published test vector, both ways', () => {
+    expect(issueSessionKey(VECTOR_FIELDS, KEY)).toBe(VECTOR_KEY);
+    expect(decodeSessionKey(VECTOR_KEY, KEY)).toEqual(VECTOR_FIELDS);
+    expect(decodeSessionKey(VECTOR_KEY.toUpperCase(), DesKey.from(KEY))).toEqual(VECTOR_FIELDS);
   });
 
   it('issue defaults: ip 0.0.0.0 (any server), zeros, time = the low 16 bits of now', () => {
@@ -133,13 +133,13 @@ describe('issueSessionKey / decodeSessionKey', () => {
   it('text that is not 48 hex digits is SESSION_INVALID', () => {
     for (const hex of [
       '',
-      SPEC_KEY.slice(0, 47),
-      SPEC_KEY.slice(0, 46),
-      `${SPEC_KEY}00`,
-      `${SPEC_KEY.slice(0, 47)}g`,
-      ` ${SPEC_KEY.slice(1)}`,
-      `${SPEC_KEY}\n`,
-      SPEC_KEY.slice(0, 32),
+      VECTOR_KEY.slice(0, 47),
+      VECTOR_KEY.slice(0, 46),
+      `${VECTOR_KEY}00`,
+      `${VECTOR_KEY.slice(0, 47)}g`,
+      ` ${VECTOR_KEY.slice(1)}`,
+      `${VECTOR_KEY}\n`,
+      VECTOR_KEY.slice(0, 32),
       'x'.repeat(10_000),
     ]) {
       const err = sessionKeyError(() => decodeSessionKey(hex, KEY));
@@ -149,26 +149,27 @@ describe('issueSessionKey / decodeSessionKey', () => {
   });
 
   it('a wrong DES key, or a changed last block, fails the zero-padding check', () => {
-    expect(sessionKeyError(() => decodeSessionKey(SPEC_KEY, 'pic$KEY2')).code).toBe('SESSION_INVALID');
+    expect(sessionKeyError(() => decodeSessionKey(VECTOR_KEY, 'pic$KEY2')).code).toBe('SESSION_INVALID');
     // Bytes 16-23 (hex 32-47) are the block holding is_head and the 6 padding bytes.
     for (let digit = 32; digit < 48; digit++) {
-      const flipped = SPEC_KEY.slice(0, digit) + (SPEC_KEY[digit] === '0' ? '1' : '0') + SPEC_KEY.slice(digit + 1);
+      const flipped =
+        VECTOR_KEY.slice(0, digit) + (VECTOR_KEY[digit] === '0' ? '1' : '0') + VECTOR_KEY.slice(digit + 1);
       expect(sessionKeyError(() => decodeSessionKey(flipped, KEY)).code).toBe('SESSION_INVALID');
     }
   });
 
   it('ECB has no integrity: a changed first block decodes to other fields (docs/session-key.md)', () => {
-    const changed = `${SPEC_KEY.slice(0, 15)}${SPEC_KEY[15] === '0' ? '1' : '0'}${SPEC_KEY.slice(16)}`;
+    const changed = `${VECTOR_KEY.slice(0, 15)}${VECTOR_KEY[15] === '0' ? '1' : '0'}${VECTOR_KEY.slice(16)}`;
     const fields = decodeSessionKey(changed, KEY);
-    expect(fields).not.toEqual(SPEC_FIELDS);
-    expect(fields.time).toBe(SPEC_FIELDS.time); // the second and third blocks are untouched
+    expect(fields).not.toEqual(VECTOR_FIELDS);
+    expect(fields.time).toBe(VECTOR_FIELDS.time); // the second and third blocks are untouched
   });
 
   it('verifySessionKey: decoded and in its window, else SESSION_EXPIRED', () => {
-    const { fields, age } = verifySessionKey(SPEC_KEY, KEY, 4660 + 10);
-    expect(fields).toEqual(SPEC_FIELDS);
+    const { fields, age } = verifySessionKey(VECTOR_KEY, KEY, 4660 + 10);
+    expect(fields).toEqual(VECTOR_FIELDS);
     expect(age).toEqual({ age: 10, valid: true, remainingSeconds: 3590 });
-    const err = sessionKeyError(() => verifySessionKey(SPEC_KEY, KEY, 4660 + 3601));
+    const err = sessionKeyError(() => verifySessionKey(VECTOR_KEY, KEY, 4660 + 3601));
     expect(err.code).toBe('SESSION_EXPIRED');
     expect(sessionKeyError(() => verifySessionKey('zz', KEY, 4660)).code).toBe('SESSION_INVALID');
   });

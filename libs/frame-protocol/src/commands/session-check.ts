@@ -3,7 +3,7 @@ import { ResultError } from '../result-error.js';
 
 /*
  * cmd 0x10B5, session check (sess_check_svr).
- * Request, len-18 bytes: the session key as its hex text, 48 ASCII hex digits (SPEC §3). A C
+ * Request, len-18 bytes: the session key as its hex text, 48 ASCII hex digits (docs/session-key.md). A C
  * client may send it NUL-terminated or in a NUL-padded char[N]: the text ends at the first NUL,
  * and every byte after it must be NUL too.
  *
