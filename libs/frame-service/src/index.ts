@@ -7,3 +7,4 @@ export { FrameClient, type FrameClientStats, type FrameResponse, type RequestOpt
 export { FRAME_CLIENT_DEFAULTS, type FrameClientOptions } from './client-options.js';
 export { FrameClientError, type FrameClientErrorReason } from './client-error.js';
 export { SILENT_LOGGER, type ServiceLogger } from './logger.js';
+export { LogThrottle } from './log-throttle.js';

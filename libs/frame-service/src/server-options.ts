@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_FRAME_LENGTH, HEADER_SIZE } from '@pic-storage/frame-protocol';
 import type { FrameHandler } from './handler.js';
+import { LogThrottle } from './log-throttle.js';
 import { SILENT_LOGGER, type ServiceLogger } from './logger.js';
 
 export interface FrameServerOptions {
@@ -56,10 +57,11 @@ const POSITIVE_INTEGERS = [
 export function resolveFrameServerOptions(options: FrameServerOptions): ResolvedFrameServerOptions {
   const resolved = {
     ...FRAME_SERVER_DEFAULTS,
-    logger: SILENT_LOGGER,
     ...stripUndefined(options),
     handlers: options.handlers,
     port: options.port,
+    // The runtime's own lines (framing errors, refusals) at a bounded rate: see LogThrottle.
+    logger: new LogThrottle(options.logger ?? SILENT_LOGGER),
   };
   if (typeof resolved.handlers?.get !== 'function')
     throw new TypeError('handlers must be a Map of cmd to FrameHandler');
