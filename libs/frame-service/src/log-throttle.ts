@@ -11,9 +11,9 @@ interface Window {
 /**
  * A logger that writes at most `perSecond` lines of each message a second: a client sending bad
  * frames as fast as it can must not fill the disk with `framing error` lines. Lines over the rate
- * are counted, and the count is written as `suppressed` in the next line of that message. Keyed by
- * message text, which the runtime's lines keep constant (the details go in the object), so the
- * windows are as many as the messages.
+ * are counted, and the count is written as `suppressed` in the next line of that kind. Keyed by
+ * message text, which the runtime's lines keep constant (the details go in the object), and by the
+ * `result` name of a refusal (one of the catalogue's), so the windows are bounded.
  */
 export class LogThrottle implements ServiceLogger {
   private readonly windows = new Map<string, Window>();
@@ -38,12 +38,15 @@ export class LogThrottle implements ServiceLogger {
 
   private log(level: Level, object: object, message = ''): void {
     const now = this.now();
-    let window = this.windows.get(message);
+    // A refusal's result code is part of its kind: a flood of BAD_BODY must not hide a BAD_IMAGE.
+    const result = (object as { result?: unknown }).result;
+    const key = typeof result === 'string' ? `${message}\0${result}` : message;
+    let window = this.windows.get(key);
     let suppressed = 0;
     if (window === undefined || now - window.start >= 1000) {
       suppressed = window?.suppressed ?? 0;
       window = { start: now, logged: 0, suppressed: 0 };
-      this.windows.set(message, window);
+      this.windows.set(key, window);
     }
     if (window.logged >= this.perSecond) {
       window.suppressed++;

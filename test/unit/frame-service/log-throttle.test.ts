@@ -35,4 +35,12 @@ describe('LogThrottle', () => {
       'info idle, closed',
     ]);
   });
+
+  it('counts refusals per result code: a flood of BAD_BODY hides no BAD_IMAGE', () => {
+    const { logger, lines } = recorder();
+    const throttle = new LogThrottle(logger, 2, () => 0);
+    for (let i = 0; i < 50; i++) throttle.info({ result: 'BAD_BODY' }, 'refused');
+    throttle.info({ result: 'BAD_IMAGE' }, 'refused');
+    expect(lines.map((l) => (l.object as { result: string }).result)).toEqual(['BAD_BODY', 'BAD_BODY', 'BAD_IMAGE']);
+  });
 });
