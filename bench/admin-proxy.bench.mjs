@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FrameClient, FrameServer } from '@pic-storage/frame-service';
+import { fail, median, option, stopChild } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROXY_MAIN = join(ROOT, 'apps/admin-proxy/dist/main.js');
@@ -41,16 +42,6 @@ const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
 const DEPTH = Number(process.env.BENCH_DEPTH || 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_SECONDS || 2);
-
-function option(name) {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(2);
-}
 
 /** Starts `args` with node; resolves with the child and the first stdout line JSON for which `ready` holds. */
 async function startChild(args, ready, options = {}) {
@@ -74,13 +65,6 @@ async function startChild(args, ready, options = {}) {
   const entry = await Promise.race([found, exited]);
   child.stdout.resume(); // keep draining its log so it never blocks on a full pipe
   return { child, entry };
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Requests/s of `clients` FrameClients to `address`, DEPTH in flight each, for `seconds`. */
@@ -109,11 +93,6 @@ async function run(address, clients, seconds, request) {
   return { rate: count / elapsed, rets };
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 async function main() {

@@ -35,6 +35,7 @@ import sharp from 'sharp';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { Cmd, decodeCropResponse, encodeCropRequest, resultName } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
+import { median, option } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY || '1,4').split(',').map(Number);
@@ -46,11 +47,6 @@ const THUMB = { width: 240, height: 180 };
 const QUALITY = 90;
 const TARGET_VS_SHARP = 0.7;
 const TARGET_VS_CONVERT = 6;
-
-function option(name) {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? undefined : process.argv[at + 1];
-}
 
 /** A deterministic photo-like picture: smooth gradients, shapes and some grain (so JPEG has work to do). */
 async function sourceJpeg() {
@@ -194,12 +190,6 @@ function cutSvrSystem(frame, sourceId, created) {
 }
 
 // ---- statistics and output -------------------------------------------------------------------
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const fmt = (v) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 

@@ -14,13 +14,14 @@
 //   BENCH_CLIENTS=1,16   BENCH_DEPTH=16   BENCH_ROUNDS=5   BENCH_SECONDS=2
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DEV_DES_KEY } from '@pic-storage/session-key';
 import { runLoad, SessionKeySource } from './session-check.bench.mjs';
+import { freePort, median, stopChild } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
@@ -28,16 +29,6 @@ const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_SECONDS || 2);
 const TARGET = 0.7;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts an app's dist/main.js with PIC_CONF_DIR=dir; resolves once `port` accepts connections. */
 async function startApp(app, dir, port) {
@@ -63,18 +54,6 @@ function accepts(port) {
   });
 }
 
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 async function main() {
@@ -117,7 +96,7 @@ async function main() {
       console.log(cells.join('   '));
     }
   } finally {
-    for (const child of children.reverse()) await stop(child);
+    for (const child of children.reverse()) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   }
 }

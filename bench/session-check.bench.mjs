@@ -25,7 +25,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +33,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Cmd, encodeSessionCheckRequest } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
 import { DesKey, DEV_DES_KEY, issueSessionKey, unixTime } from '@pic-storage/session-key';
+import { fail, freePort, median, option, stopChild } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SVR_MAIN = join(ROOT, 'apps/sess-check-svr/dist/main.js');
@@ -103,26 +103,6 @@ export async function runLoad({ host, port, clients, depth = DEPTH, seconds, key
   }
 }
 
-function option(name) {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(2);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts `command args`; resolves once a stdout line passes `ready` (JSON lines when `json`). */
 async function startChild(command, args, ready, options = {}) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
@@ -141,13 +121,6 @@ async function startChild(command, args, ready, options = {}) {
   return { child, entry };
 }
 
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 const listeningLine = (line) => {
   try {
     const entry = JSON.parse(line);
@@ -157,11 +130,6 @@ const listeningLine = (line) => {
   }
 };
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const range = (ratios) => `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
 const retText = (m) => [...m].map(([ret, n]) => `${ret}:${fmt(n)}`).join(' ');
