@@ -50,6 +50,7 @@ import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildCDriver, openCSession } from './c-driver.mjs';
+import { median } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
@@ -273,10 +274,6 @@ async function openSession({ tracker, Client }, op, size, concurrency) {
   };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const sizeLabel = (n) => (n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
 
 /** A system: a name and how to open a session of it in one cell. */
