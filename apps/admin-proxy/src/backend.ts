@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { parseHostPort } from '@pic-storage/service-process';
 import { FrameClient, FrameClientError, type FrameResponse, type ServiceLogger } from '@pic-storage/frame-service';
 
 export interface BackendAddress {
@@ -8,12 +9,11 @@ export interface BackendAddress {
 
 /** `host:port` or `[ipv6]:port`; throws a RangeError saying what is wrong. */
 export function parseBackendAddress(text: string): BackendAddress {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (m === null || port < 1 || port > 65535) {
+  const address = parseHostPort(text);
+  if (address === undefined) {
     throw new RangeError(`${JSON.stringify(text)} is not a backend address like 127.0.0.1:9020`);
   }
-  return { host: m[1] ?? (m[2] as string), port };
+  return address;
 }
 
 export interface BackendOptions {

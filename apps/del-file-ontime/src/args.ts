@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MAX_PIC_COUNT } from '@pic-storage/frame-protocol';
+import { parseHostPort } from '@pic-storage/service-process';
 import { MAX_TIMEOUT_S } from './conf.js';
 
 /** A command line that cannot be run as written: exit 2 with the usage. */
@@ -58,12 +59,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 
 /** `host:port` or `[v6 address]:port`, as the old tool took `10.1.1.197:6998`. */
 export function parseAddress(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || port < 1 || port > 65535) {
+  const address = parseHostPort(text);
+  if (address === undefined) {
     throw new UsageError(`${JSON.stringify(text)} is not host:port (the admin_proxy address, e.g. 127.0.0.1:6998)`);
   }
-  return { host: (m[1] ?? m[2]) as string, port };
+  return address;
 }
 
 function integerFlag(flag: string, text: string, min: number, max: number): number {

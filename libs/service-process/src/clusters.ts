@@ -26,23 +26,25 @@ export function readClusters(conf: ConfReader, env: NodeJS.ProcessEnv = process.
     if (m === null) continue;
     const list = splitTrackers(conf.string(key) ?? '');
     if (list.length === 0) throw conf.error(key, 'must list at least one tracker as host:port');
-    for (const tracker of list) {
-      if (!/^[^\s:]+:\d{1,5}$/.test(tracker)) throw conf.error(key, `has ${JSON.stringify(tracker)}, not host:port`);
-    }
+    const bad = list.find(notHostPort);
+    if (bad !== undefined) throw conf.error(key, `has ${JSON.stringify(bad)}, not host:port`);
     clusters.set(Number(m[1]), list);
   }
   const fromEnv = env.PIC_TRACKER_SERVER;
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     const list = splitTrackers(fromEnv);
-    for (const tracker of list) {
-      if (!/^[^\s:]+:\d{1,5}$/.test(tracker)) {
-        throw new ConfigError(`PIC_TRACKER_SERVER has ${JSON.stringify(tracker)}, not host:port`);
-      }
-    }
+    const bad = list.find(notHostPort);
+    if (bad !== undefined) throw new ConfigError(`PIC_TRACKER_SERVER has ${JSON.stringify(bad)}, not host:port`);
     clusters.set(0, list);
   }
   if (!clusters.has(0)) clusters.set(0, [DEFAULT_TRACKER]);
   return clusters;
+}
+
+/** A tracker is `host:port` with a port of 1-65535 (FastDFS tracker lists carry no IPv6 brackets). */
+function notHostPort(tracker: string): boolean {
+  const m = /^[^\s:]+:(\d{1,5})$/.exec(tracker);
+  return m === null || Number(m[1]) < 1 || Number(m[1]) > 65535;
 }
 
 function splitTrackers(value: string): string[] {

@@ -5,3 +5,4 @@ export { ClusterClients, DEFAULT_TRACKER, isClusterKey, readClusters, type Clust
 export { runService, ServiceBusyError, type RunningService } from './run-service.js';
 export { stopOnSignals, STOP_TIMEOUT_MS, type StopOnSignalsOptions } from './stop-on-signals.js';
 export { FRAME_SERVER_CONF_KEYS, readFrameServerConf, type FrameServerConf } from './frame-server-conf.js';
+export { parseHostPort } from './host-port.js';

@@ -54,3 +54,10 @@ describe('ClusterClients', () => {
     await clients.close();
   });
 });
+
+describe('a tracker port', () => {
+  it('is 1-65535, refused at start otherwise (not at the first request)', () => {
+    expect(() => readClusters(confOf('cluster_1 = 10.0.0.1:99999'), {})).toThrow(/cluster_1 has "10\.0\.0\.1:99999"/);
+    expect(() => readClusters(confOf(''), { PIC_TRACKER_SERVER: '10.0.0.1:0' })).toThrow(/PIC_TRACKER_SERVER has/);
+  });
+});
