@@ -1,4 +1,4 @@
-import { badArgument } from '@pic-storage/frame-protocol';
+import { badArgument, type CropRequest } from '@pic-storage/frame-protocol';
 
 /*
  * The crop of cmd 3005 as arithmetic, with no picture in sight (docs/frame-protocol.md):
@@ -10,15 +10,8 @@ import { badArgument } from '@pic-storage/frame-protocol';
  *   3. a box with nothing inside is BAD_ARGUMENT.
  */
 
-/** The request fields that place the box (cmd 3005 body). */
-export interface CropBox {
-  clipW: number;
-  clipH: number;
-  startX: number;
-  startY: number;
-  thumbW: number;
-  thumbH: number;
-}
+/** The request fields that place the box (the cmd 3005 body but the source's hostid and file id). */
+export type CropBox = Omit<CropRequest, 'hostid' | 'fdfsUrl'>;
 
 export interface CropLimits {
   /** clip_w, clip_h, thumb_w and thumb_h may each be at most this. */
