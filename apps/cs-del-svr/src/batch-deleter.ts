@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ErrorCode, FdfsError, StatusError, type FdfsClient } from 'fastdfs-client-ts';
+import { QueryUpdate } from 'fastdfs-protocol';
 import { ResultCode, ResultError, fileIdOfUrl, resultName, type PicInfo } from '@pic-storage/frame-protocol';
 import type { CachePurger } from './cache-purger.js';
 import { forEachLimited } from './for-each-limited.js';
@@ -101,7 +102,7 @@ export class BatchDeleter {
       if (err instanceof FdfsError && err.code === ErrorCode.NOT_FOUND) {
         // ENOENT from the tracker's QUERY_UPDATE: the cluster has no such group. The hostid and the
         // file id disagree (or a conf maps the hostid wrongly): not a delete to count as done.
-        if (err instanceof StatusError && err.operation === 'query update') {
+        if (err instanceof StatusError && err.operation === QueryUpdate.name) {
           return { result: ResultCode.BAD_ARGUMENT, reason: `cluster ${hostid}: ${err.message}` };
         }
         // ENOENT from the storage: already gone (an earlier try, or never stored). Deletes are
