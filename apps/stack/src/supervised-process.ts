@@ -20,6 +20,26 @@ export interface SupervisedOptions {
   onFatal: (code: number) => void;
 }
 
+/** Children's outputs paused until the stack's stdout drains (one 'drain' listener for all). */
+const pausedOutputs = new Set<NodeJS.ReadableStream>();
+
+/**
+ * Writes a child's log line to the stack's stdout. When stdout is not taking lines as fast as the
+ * services write them (a slow pipe, a paused terminal), the child's output is paused until it
+ * drains, so the lines wait in the child's pipe, not in this process's memory.
+ */
+function forwardLine(line: string, output: NodeJS.ReadableStream): void {
+  if (process.stdout.write(`${line}\n`)) return;
+  if (pausedOutputs.size === 0) {
+    process.stdout.once('drain', () => {
+      for (const paused of pausedOutputs) paused.resume();
+      pausedOutputs.clear();
+    });
+  }
+  pausedOutputs.add(output);
+  output.pause();
+}
+
 /**
  * One service of the stack as a child process: its JSON log lines passed through, restarted with
  * a growing delay when it dies unexpectedly, stopped with SIGTERM (SIGKILL when it does not stop
@@ -43,7 +63,8 @@ export class SupervisedProcess {
     const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     this.child = child;
     logger.info({ service: service.name, pid: child.pid }, 'service started');
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.onLine(line));
+    const output = child.stdout as NodeJS.ReadableStream;
+    createInterface({ input: output }).on('line', (line) => this.onLine(line, output));
     child.on('exit', (code, signal) => {
       this.child = undefined;
       if (this.stopping) return;
@@ -63,8 +84,8 @@ export class SupervisedProcess {
   }
 
   /** Passes the child's log line through; the first `listening` line marks it ready. */
-  private onLine(line: string): void {
-    process.stdout.write(`${line}\n`);
+  private onLine(line: string, output: NodeJS.ReadableStream): void {
+    forwardLine(line, output);
     if (this.listening || !line.startsWith('{')) return;
     try {
       const entry = JSON.parse(line) as Record<string, unknown>;
