@@ -1,11 +1,9 @@
 import { Cmd } from '@pic-storage/frame-protocol';
 import { FrameServer, type ServiceLogger } from '@pic-storage/frame-service';
+import { DEV_KEY_WARNING, openSessionCounter, redactedUrl, SessionGate } from '@pic-storage/session-count';
 import { DesKey } from '@pic-storage/session-key';
-import { MemoryCounter } from './memory-counter.js';
-import { RedisCounter, redactedUrl } from './redis-counter.js';
 import type { SessCheckConf } from './sess-check-conf.js';
 import { SessionCheckHandler } from './session-check.js';
-import type { SessionCounter } from './session-counter.js';
 
 export interface RunningSessCheckSvr {
   readonly server: FrameServer;
@@ -28,30 +26,11 @@ export async function startSessCheckSvr(
   logger: Logger,
   hooks: SessCheckSvrHooks = {},
 ): Promise<RunningSessCheckSvr> {
-  if (conf.desKeySource === 'default') {
-    logger.warn(
-      { desKey: conf.desKey },
-      'SESSION KEYS USE THE PUBLIC DEVELOPMENT DES KEY: anyone can issue keys this server accepts. ' +
-        "Set PIC_SESSION_DES_KEY (or des_key in sess-check-svr.conf) to your game servers' key.",
-    );
-  }
+  if (conf.desKeySource === 'default') logger.warn({ desKey: conf.desKey }, DEV_KEY_WARNING);
   const desKey = DesKey.from(conf.desKey);
-  let counter: SessionCounter;
-  if (conf.redisUrl !== undefined) {
-    const redis = new RedisCounter({ url: conf.redisUrl, logger });
-    await redis.start();
-    counter = redis;
-  } else {
-    counter = new MemoryCounter({ maxKeys: conf.maxMemoryKeys, logger, clock: hooks.clock });
-  }
-  const handler = new SessionCheckHandler({
-    desKey,
-    counter,
-    maxChecks: conf.maxChecks,
-    age: conf.age,
-    logger,
-    now: hooks.now,
-  });
+  const counter = await openSessionCounter(conf, logger, hooks.clock);
+  const gate = new SessionGate({ desKey, counter, maxChecks: conf.maxChecks, age: conf.age, now: hooks.now });
+  const handler = new SessionCheckHandler(gate, logger);
   const server = new FrameServer({
     ...conf.server,
     handlers: new Map([[Cmd.SESSION_CHECK, (request) => handler.serve(request)]]),

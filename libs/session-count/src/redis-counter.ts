@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import type { ServiceLogger } from '@pic-storage/frame-service';
-import { CounterUnavailableError, type SessionCounter } from './session-counter.js';
+import { CounterUnavailableError, type CounterLogger, type SessionCounter } from './session-counter.js';
 
 /** The key of a session key's count: `pic:sess:<48 hex digits, lowercase>`. */
 export const REDIS_KEY_PREFIX = 'pic:sess:';
@@ -23,7 +22,7 @@ export interface RedisCounterOptions {
   /** A count not answered in this long is refused (STORAGE_UNAVAILABLE). Default 1 s. */
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
-  logger: ServiceLogger;
+  logger: CounterLogger;
 }
 
 type CountingRedis = Redis & { countSessionCheck(key: string, ttlSeconds: number): Promise<number> };

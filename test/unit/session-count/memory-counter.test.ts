@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SILENT_LOGGER } from '@pic-storage/frame-service';
-import { MemoryCounter } from '../../../apps/sess-check-svr/src/memory-counter.js';
-import { CounterUnavailableError } from '../../../apps/sess-check-svr/src/session-counter.js';
+import { MemoryCounter } from '@pic-storage/session-count';
+import { CounterUnavailableError } from '@pic-storage/session-count';
 
 function counter(maxKeys: number) {
   const clock = { ms: 1_000_000 };

@@ -1,7 +1,14 @@
+/** What the counters log: a store that became unreachable or full, and back. */
+export interface CounterLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
 /**
- * Counts the checks of each session key, so that a key is accepted at most max_checks times
- * (docs/frame-protocol.md, cmd 0x10B5). Two stores behind one interface: Redis, shared by every instance
- * (redis-counter.ts), or this process's memory (memory-counter.ts).
+ * Counts the uses of each session key, so that a key is accepted at most max_checks times
+ * (sess_check_svr's cmd 0x10B5 and the front's upload.cgi count in the same store). Two stores
+ * behind one interface: Redis, shared by every instance (redis-counter.ts), or this process's
+ * memory (memory-counter.ts).
  */
 export interface SessionCounter {
   /**

@@ -1,5 +1,4 @@
-import type { ServiceLogger } from '@pic-storage/frame-service';
-import { CounterUnavailableError, type SessionCounter } from './session-counter.js';
+import { CounterUnavailableError, type CounterLogger, type SessionCounter } from './session-counter.js';
 
 /** How often a full table may be swept for expired counts: a sweep reads every entry. */
 const SWEEP_INTERVAL_MS = 1_000;
@@ -7,7 +6,7 @@ const SWEEP_INTERVAL_MS = 1_000;
 export interface MemoryCounterOptions {
   /** Counts held at once (max_memory_keys). */
   maxKeys: number;
-  logger: ServiceLogger;
+  logger: CounterLogger;
   /** Milliseconds; default Date.now. */
   clock?: () => number;
 }
