@@ -16,10 +16,11 @@ export interface StackPorts {
   cutSvr: [number, number];
   delSvr: [number, number];
   csDelSvr: [number, number];
+  front: number;
 }
 
 /** How many consecutive ports a stack takes. */
-const SPAN = 12;
+const SPAN = 13;
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -52,6 +53,7 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
     cutSvr: [b + 5, b + 6],
     delSvr: [b + 7, b + 8],
     csDelSvr: [b + 9, b + 10],
+    front: b + 11,
   };
   const cluster = `cluster_0 = 127.0.0.1:${ports.tracker}`;
   const list = (p: number[]): string => p.map((port) => `127.0.0.1:${port}`).join(',');
@@ -61,6 +63,7 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
       `cut_svr_ports = ${ports.cutSvr.join(', ')}`,
       `del_svr_ports = ${ports.delSvr.join(', ')}`,
       `cs_del_svr_ports = ${ports.csDelSvr.join(', ')}`,
+      `front_ports = ${ports.front}`,
     ].join('\n'),
     'fdfs-embedded.conf': `tracker_port = ${ports.tracker}\nstorage_port = ${ports.storage}`,
     'metadata-dbsvr.conf': `port = ${ports.metadata}`,
@@ -71,7 +74,7 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
       `port = ${ports.csDelSvr[0]}`,
       cluster,
       `metadata_server = 127.0.0.1:${ports.metadata}`,
-      'purge_url =',
+      `purge_url = http://127.0.0.1:${ports.front}/purge`,
     ].join('\n'),
     'admin-proxy.conf': [
       `port = ${ports.adminProxy}`,
@@ -81,6 +84,7 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
       `route = 0x10B5 127.0.0.1:${ports.sessCheck}`,
       `route = 4001-4003 127.0.0.1:${ports.metadata}`,
     ].join('\n'),
+    'front.conf': [cluster, `metadata_server = 127.0.0.1:${ports.metadata}`].join('\n'),
   };
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), `${text}\n`);
   return ports;
@@ -97,5 +101,6 @@ export function allPorts(ports: StackPorts): number[] {
     ...ports.cutSvr,
     ...ports.delSvr,
     ...ports.csDelSvr,
+    ports.front,
   ];
 }

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { ErrorCode, FdfsError, StatusError, type FdfsClient } from 'fastdfs-client-ts';
 import { QueryUpdate } from 'fastdfs-protocol';
 import { ResultCode, ResultError, fileIdOfUrl, resultName, type PicInfo } from '@pic-storage/frame-protocol';
-import type { CachePurger } from './cache-purger.js';
-import { forEachLimited } from './for-each-limited.js';
+import type { CachePurger } from '@pic-storage/cache-purge';
+import { forEachLimited } from '@pic-storage/cache-purge';
 import type { MetadataRemover } from './metadata-remover.js';
 
 export interface BatchDeleterOptions {

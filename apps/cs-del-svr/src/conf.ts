@@ -33,7 +33,8 @@ export const CS_DEL_SVR_DEFAULTS = Object.freeze({
   networkTimeout: 10,
   deleteConcurrency: 8,
   metadataServer: '127.0.0.1:9040',
-  purgeUrls: [] as readonly string[],
+  /** The front tier of `npm start`. */
+  purgeUrls: ['http://127.0.0.1:8081/purge'] as readonly string[],
   purgeExternal: [] as readonly string[],
 });
 

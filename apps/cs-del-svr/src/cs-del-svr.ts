@@ -3,7 +3,7 @@ import { Cmd, ResultCode, decodeBatchDeleteRequest, encodeBatchDeleteResponse } 
 import { FrameClient, FrameServer, type FrameHandler } from '@pic-storage/frame-service';
 import { ClusterClients, type RunningService } from '@pic-storage/service-process';
 import { BatchDeleter } from './batch-deleter.js';
-import { CachePurger } from './cache-purger.js';
+import { CachePurger } from '@pic-storage/cache-purge';
 import type { CsDelSvrConf } from './conf.js';
 import { MetadataRemover } from './metadata-remover.js';
 

@@ -1,5 +1,5 @@
 import { ErrorCode, FdfsError, NoTrackerError, type FdfsClient, type StorageStat } from 'fastdfs-client-ts';
-import { STORAGE_ACTIVE, storageStatusName } from './storage-status.js';
+import { StorageStatus, storageStatusName } from 'fastdfs-protocol';
 
 export interface FdfsCheckTarget {
   /** One group; undefined: every group the tracker knows. */
@@ -86,7 +86,7 @@ async function checkStorage(client: FdfsClient, group: string, stat: StorageStat
     status: storageStatusName(stat.status),
     ok: false,
   };
-  if (stat.status !== STORAGE_ACTIVE) return checked;
+  if (stat.status !== StorageStatus.ACTIVE) return checked;
   try {
     await client.activeTest(`${stat.ip}:${stat.storagePort}`);
     checked.ok = true;

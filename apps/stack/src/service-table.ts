@@ -10,7 +10,7 @@ export interface StackService {
   port?: number;
 }
 
-/** What `npm start` runs, in start order: the FastDFS first, the proxy (the entry point) last. */
+/** What `npm start` runs, in start order: the FastDFS first, the entry points (proxy, front) last. */
 export function stackServices(conf: StackConf): StackService[] {
   const services: StackService[] = [];
   if (conf.embeddedFdfs) services.push({ name: 'fdfs-embedded', app: 'fdfs-embedded' });
@@ -25,5 +25,6 @@ export function stackServices(conf: StackConf): StackService[] {
     ports.forEach((port, i) => services.push({ name: `${app}#${i + 1}`, app, port }));
   }
   services.push({ name: 'admin-proxy', app: 'admin-proxy' });
+  conf.frontPorts.forEach((port, i) => services.push({ name: `front#${i + 1}`, app: 'front', port }));
   return services;
 }

@@ -9,14 +9,22 @@ import type { ConfReader } from 'fastdfs-conf';
  *   cut_svr_ports = 9020, 9021      # one cut_svr process per port (PIC_PORT of each)
  *   del_svr_ports = 9010, 9011
  *   cs_del_svr_ports = 9030, 9031
+ *   front_ports = 8081              # the public HTTP port(s)
  */
-export const STACK_CONF_KEYS = ['embedded_fdfs', 'cut_svr_ports', 'del_svr_ports', 'cs_del_svr_ports'] as const;
+export const STACK_CONF_KEYS = [
+  'embedded_fdfs',
+  'cut_svr_ports',
+  'del_svr_ports',
+  'cs_del_svr_ports',
+  'front_ports',
+] as const;
 
 export interface StackConf {
   embeddedFdfs: boolean;
   cutSvrPorts: number[];
   delSvrPorts: number[];
   csDelSvrPorts: number[];
+  frontPorts: number[];
 }
 
 export const STACK_DEFAULTS = Object.freeze({
@@ -24,6 +32,7 @@ export const STACK_DEFAULTS = Object.freeze({
   cutSvrPorts: [9020, 9021],
   delSvrPorts: [9010, 9011],
   csDelSvrPorts: [9030, 9031],
+  frontPorts: [8081],
 });
 
 export function readStackConf(conf: ConfReader, env: NodeJS.ProcessEnv = process.env): StackConf {
@@ -37,6 +46,7 @@ export function readStackConf(conf: ConfReader, env: NodeJS.ProcessEnv = process
     cutSvrPorts: ports(conf, 'cut_svr_ports', STACK_DEFAULTS.cutSvrPorts),
     delSvrPorts: ports(conf, 'del_svr_ports', STACK_DEFAULTS.delSvrPorts),
     csDelSvrPorts: ports(conf, 'cs_del_svr_ports', STACK_DEFAULTS.csDelSvrPorts),
+    frontPorts: ports(conf, 'front_ports', STACK_DEFAULTS.frontPorts),
   };
 }
 

@@ -72,3 +72,14 @@ export const StorageStatus = {
   RECOVERY: 9,
   NONE: 99,
 } as const;
+
+const STORAGE_STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(StorageStatus)
+    .filter(([name]) => name !== 'NONE')
+    .map(([name, value]) => [value, name]),
+);
+
+/** get_storage_status_caption (tracker_proto.c), as fdfs_monitor prints it: ACTIVE, OFFLINE, ... or UNKNOWN. */
+export function storageStatusName(status: number): string {
+  return STORAGE_STATUS_NAMES[status] ?? 'UNKNOWN';
+}

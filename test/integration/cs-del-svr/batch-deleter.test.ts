@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectError, ErrorCode, FdfsError, NoTrackerError, StatusError } from 'fastdfs-client-ts';
 import { ResultCode, ResultError, type PicInfo } from '@pic-storage/frame-protocol';
 import { BatchDeleter } from '../../../apps/cs-del-svr/src/batch-deleter.js';
-import { CachePurger } from '../../../apps/cs-del-svr/src/cache-purger.js';
+import { CachePurger } from '@pic-storage/cache-purge';
 
 const noPurge = new CachePurger({ hookUrls: [], externalBases: [], timeoutMs: 1000, concurrency: 1 });
 const quiet = { info() {}, warn() {} };

@@ -17,11 +17,11 @@ describe('cs-del-svr conf', () => {
     expect(readCsDelSvrConf(shipped.conf, {})).toEqual(readCsDelSvrConf(confOf(''), {}));
   });
 
-  it('defaults: port 9030, metadata_dbsvr on 9040, no purge hook (no front tier yet), no external cache, no secret', () => {
+  it('defaults: port 9030, metadata_dbsvr on 9040, the purge hook of the front on 8081, no external cache, no secret', () => {
     const conf = readCsDelSvrConf(confOf(''), {});
     expect(conf.server.port).toBe(9030);
     expect(conf.metadataServer).toEqual({ host: '127.0.0.1', port: 9040 });
-    expect(conf.purgeUrls).toEqual([]);
+    expect(conf.purgeUrls).toEqual(['http://127.0.0.1:8081/purge']);
     expect(conf.purgeExternal).toEqual([]);
     expect(conf.purgeSecret).toBeUndefined();
     expect(conf.deleteConcurrency).toBe(8);

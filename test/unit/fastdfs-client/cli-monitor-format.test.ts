@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_FIELDS, type GroupStat, STAT_FIELDS, type StorageStat } from 'fastdfs-protocol';
+import { CONNECTION_FIELDS, type GroupStat, STAT_FIELDS, type StorageStat, storageStatusName } from 'fastdfs-protocol';
 import {
   formatAllStorages,
   formatGroups,
   formatStorages,
-  storageStatusName,
 } from '../../../libs/fastdfs-client-ts/src/cli/monitor-format.js';
 import { formatLocalTime } from '../../../libs/fastdfs-client-ts/src/cli/human.js';
 

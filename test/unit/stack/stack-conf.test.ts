@@ -14,6 +14,7 @@ describe('conf/stack.conf', () => {
       cutSvrPorts: STACK_DEFAULTS.cutSvrPorts,
       delSvrPorts: STACK_DEFAULTS.delSvrPorts,
       csDelSvrPorts: STACK_DEFAULTS.csDelSvrPorts,
+      frontPorts: STACK_DEFAULTS.frontPorts,
     });
   });
 
@@ -36,8 +37,8 @@ describe('conf/stack.conf', () => {
 });
 
 describe('what npm start runs', () => {
-  it('every service once, the scaled ones once per port with it as PIC_PORT, the proxy last', () => {
-    const services = stackServices(readStackConf(confOf('cut_svr_ports = 1, 2, 3'), {}));
+  it('every service once, the scaled ones once per port with it as PIC_PORT, the entry points last', () => {
+    const services = stackServices(readStackConf(confOf('cut_svr_ports = 1, 2, 3\nfront_ports = 8081, 8082'), {}));
     expect(services.map((s) => s.name)).toEqual([
       'fdfs-embedded',
       'metadata-dbsvr',
@@ -50,8 +51,11 @@ describe('what npm start runs', () => {
       'cut-svr#2',
       'cut-svr#3',
       'admin-proxy',
+      'front#1',
+      'front#2',
     ]);
     expect(services.filter((s) => s.app === 'cut-svr').map((s) => s.port)).toEqual([1, 2, 3]);
     expect(services.find((s) => s.app === 'admin-proxy')?.port).toBeUndefined();
+    expect(services.filter((s) => s.app === 'front').map((s) => s.port)).toEqual([8081, 8082]);
   });
 });

@@ -1,4 +1,4 @@
-import { type GroupStat, type StorageStat, STAT_FIELDS, StorageStatus } from 'fastdfs-protocol';
+import { type GroupStat, type StorageStat, STAT_FIELDS, storageStatusName } from 'fastdfs-protocol';
 import { formatLocalTime, mbToHuman, secondsToHuman } from './human.js';
 
 /*
@@ -6,17 +6,6 @@ import { formatLocalTime, mbToHuman, secondsToHuman } from './human.js';
  * list_storages), less its first lines naming the tracker: people who know that tool read this
  * one the same way, and scripts that grep `host = ... ACTIVE` keep working.
  */
-
-const STATUS_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(StorageStatus)
-    .filter(([name]) => name !== 'NONE')
-    .map(([name, value]) => [value, name]),
-);
-
-/** get_storage_status_caption (tracker_proto.c): ACTIVE, OFFLINE, ... or UNKNOWN. */
-export function storageStatusName(status: number): string {
-  return STATUS_NAMES[status] ?? 'UNKNOWN';
-}
 
 /** fdfs_monitor's get_storage_rw_caption; rw_mode is R_OK (4) | W_OK (2). */
 export function rwModeName(rwMode: number): string {

@@ -1,8 +1,15 @@
-import { ErrorCode, FdfsError, type GroupStat, isGroupName, type StorageStat } from 'fastdfs-protocol';
+import {
+  ErrorCode,
+  FdfsError,
+  type GroupStat,
+  isGroupName,
+  type StorageStat,
+  storageStatusName,
+} from 'fastdfs-protocol';
 import type { FdfsClient } from '../../client.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../errors.js';
-import { formatAllStorages, formatGroups, formatStorages, rwModeName, storageStatusName } from '../monitor-format.js';
+import { formatAllStorages, formatGroups, formatStorages, rwModeName } from '../monitor-format.js';
 
 export const groups: CommandSpec = {
   name: 'groups',
