@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { FdfsClient, formatAddress, parseAddress, readClientConf, type FdfsClientOptions } from 'fastdfs-client-ts';
 import { checkFdfs, type FdfsCheckTarget } from './fdfs-check.js';
+import { DEFAULT_TIMEOUT_S, parseCheckArgs, timeoutOf } from './args.js';
 import { Exit, UsageError, type MonitIo } from './io.js';
 import type { Subcommand } from './subcommand.js';
 
 /** fdfs_monitor and tracker_server take a host alone to mean this port. */
 const DEFAULT_TRACKER_PORT = 22122;
-const DEFAULT_TIMEOUT_S = 5;
 
 const OPTIONS = {
   tracker: { type: 'string', multiple: true },
@@ -42,7 +41,7 @@ Options:
 Trackers come from --tracker, else --conf, else $PIC_TRACKER_SERVER (comma-separated host:port),
 else 127.0.0.1:22122.`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv);
+    const { values, positionals } = parseCheckArgs(argv, OPTIONS);
     if (values.help === true) {
       io.stdout.write(`${usageOf(fdfsCommand)}\n\n${fdfsCommand.details}\n`);
       return Exit.OK;
@@ -74,33 +73,12 @@ else 127.0.0.1:22122.`,
   },
 };
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    // node:util's own words are long ("... place it at the end of the command after '--' ..."): the gist.
-    const { code, message } = err as Error & { code?: string };
-    const option = /'(-[^' ]+)/.exec(message)?.[1];
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined)
-      throw new UsageError(`unknown option ${option}`);
-    throw new UsageError(message);
-  }
-}
-
 function storageOf(text: string): { ip: string; port?: number } {
   const m = /^([^\s:]+)(?::(\d{1,5}))?$/.exec(text);
   if (m === null || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
     throw new UsageError(`--storage ${JSON.stringify(text)} must be ip or ip:port`);
   }
   return m[2] === undefined ? { ip: m[1] as string } : { ip: m[1] as string, port: Number(m[2]) };
-}
-
-function timeoutOf(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_TIMEOUT_S * 1000;
-  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
-    throw new UsageError(`--timeout ${JSON.stringify(text)} must be 1-3600 seconds`);
-  }
-  return Number(text) * 1000;
 }
 
 /** Trackers from --tracker, else --conf, else PIC_TRACKER_SERVER, else 127.0.0.1:22122. */

@@ -3,11 +3,12 @@
  * 0 (healthy), 1 (unhealthy or unreachable) or 2 (bad command line). bin/monit.mjs runs main().
  */
 import { readFileSync } from 'node:fs';
+import { cacheCommand } from './cache-command.js';
 import { fdfsCommand, usageOf } from './fdfs-command.js';
 import { Exit, UsageError, processIo, type MonitIo } from './io.js';
 import type { Subcommand } from './subcommand.js';
 
-export const SUBCOMMANDS: readonly Subcommand[] = [fdfsCommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [fdfsCommand, cacheCommand];
 
 export async function main(argv: string[], io: MonitIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;

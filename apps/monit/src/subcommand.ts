@@ -1,6 +1,6 @@
 import type { MonitIo } from './io.js';
 
-/** One `monit <name>` check. A new check (`monit cache`, once the front tier exists) is one more of these. */
+/** One `monit <name>` check. A new check is one more of these. */
 export interface Subcommand {
   name: string;
   synopsis: string;
