@@ -77,7 +77,7 @@ export class FrontMetrics {
     gauge('pic_front_cache_bytes', 'Bytes the memory cache holds', () => cache().bytes);
     gauge('pic_front_cache_max_bytes', "The memory cache's byte budget", () => cache().maxBytes);
     gauge('pic_front_cache_entries', 'Files the memory cache holds', () => cache().entries);
-    gauge('pic_front_redis_up', '1 when the Redis second level is reachable (absent when not configured)', () =>
+    gauge('pic_front_redis_up', '1 when the Redis second level is reachable; 0 when it is down or not configured', () =>
       cache().redis === 'up' ? 1 : 0,
     );
     new Gauge({
