@@ -2,7 +2,8 @@
  * The whole stack as `npm start` runs it (apps/stack, each service its own process), used the way
  * its outside users do: a game server that speaks only the framed protocol crops a picture through
  * admin_proxy and queues deletes; ops' cron line `del_file_ontime <log> <admin_proxy>` then deletes
- * every queued picture from FastDFS and the metadata. Then SIGTERM stops everything.
+ * every queued picture from FastDFS, the metadata and the front's cache. A browser uploads and
+ * fetches through the front. Then SIGTERM stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -149,6 +150,22 @@ function twoColourPicture(): Promise<Buffer> {
     .toBuffer();
 }
 
+function front(): string {
+  return `http://127.0.0.1:${ports.front}`;
+}
+
+/** upload.cgi as a browser's form posts it. */
+async function uploadThroughFront(picture: Buffer, sessionKey: string, name: string): Promise<Record<string, unknown>> {
+  const form = new FormData();
+  form.append('session_key', sessionKey);
+  form.append('type', 'jpg');
+  form.append('file', new Blob([picture], { type: 'image/jpeg' }), name);
+  const response = await fetch(`${front()}/upload.cgi`, { method: 'POST', body: form });
+  const answer = (await response.json()) as Record<string, unknown>;
+  expect({ status: response.status, result: answer.result }).toEqual({ status: 200, result: 'success' });
+  return answer;
+}
+
 async function gone(fileId: string): Promise<boolean> {
   try {
     await fdfs.queryFileInfo(fileId);
@@ -186,6 +203,12 @@ describe('the stack under npm start', () => {
       const fdfsBin = join(REPO, 'libs/fastdfs-client-ts/bin/fdfs.mjs');
       await run(process.execPath, [fdfsBin, '--tracker', `127.0.0.1:${ports.tracker}`, 'download', cropped, out]);
       expect((await readFile(out)).equals(await fdfs.download(cropped))).toBe(true);
+
+      // And over HTTP from the front, as a browser shows it.
+      const http = await fetch(`${front()}/download.fcgi/${cropped}`);
+      expect(http.status).toBe(200);
+      expect(http.headers.get('content-type')).toBe('image/jpeg');
+      expect(Buffer.from(await http.arrayBuffer()).equals(await readFile(out))).toBe(true);
     } finally {
       game.close();
     }
@@ -259,6 +282,45 @@ describe('the stack under npm start', () => {
     } finally {
       lister.close();
     }
+  }, 90_000);
+
+  it('a browser uploads through the front; the picture is registered, served, cached; the cron delete purges it', async () => {
+    const key = issueSessionKey({ uid: 5151, albumid: 9, widthLimit: 800, heightLimit: 600 }, DEV_DES_KEY);
+    const answer = await uploadThroughFront(await twoColourPicture(), key, 'two colours.jpg');
+    expect(answer).toMatchObject({ albumid: 9, hostid: 0, file_name: 'two colours.jpg' });
+    expect(answer.photoid).toBeGreaterThan(0);
+    const lloc = answer.lloc as string;
+    const stored = await fdfs.download(lloc);
+    expect(stored.length).toBe(answer.len);
+    expect(await sharp(stored).metadata()).toMatchObject({ width: 800, height: 600, format: 'jpeg' });
+
+    // Served twice: the second from the front's memory.
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${front()}/download.fcgi/${lloc}`);
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(stored)).toBe(true);
+    }
+    const status = (await (await fetch(`${front()}/status`)).json()) as { cache: { hits_memory: number } };
+    expect(status.cache.hits_memory).toBeGreaterThanOrEqual(1);
+    const monit = await run(process.execPath, [join(REPO, 'apps/monit/bin/monit.mjs'), 'cache', '--url', front()]);
+    expect(monit.stdout).toMatch(/^OK cache: hit ratio /);
+
+    // The game deletes it: del_svr queues, the cron run deletes from FastDFS and purges the front.
+    const game = await GameServerClient.connect(ports.adminProxy);
+    try {
+      expect((await game.send(3002, 5151, picList([lloc]))).ret).toBe(0);
+    } finally {
+      game.close();
+    }
+    const log = join(dir, 'data/del-svr/log/delete.log');
+    const cron = await run(
+      process.execPath,
+      [join(REPO, 'apps/del-file-ontime/bin/del_file_ontime.mjs'), log, `127.0.0.1:${ports.adminProxy}`],
+      { env: { ...process.env, PIC_CONF_DIR: dir } },
+    );
+    expect(cron.stdout + cron.stderr).toMatch(/deleted 1\b/);
+    expect(await gone(lloc)).toBe(true);
+    expect((await fetch(`${front()}/download.fcgi/${lloc}`)).status).toBe(404);
   }, 90_000);
 
   it('every framed port survives random and mutated frames, and still answers', async () => {

@@ -49,8 +49,12 @@ export class SessionGate {
     this.now = options.now ?? unixTime;
   }
 
-  /** The key's fields, or SessionRefusedError. */
-  async use(hex: string): Promise<SessionFields> {
+  /**
+   * The key's fields, or SessionRefusedError. `accept` sees the decoded fields of a key inside its
+   * window before the use is counted, and throws to refuse it (upload.cgi's i_ip check): a key
+   * refused for what it says costs none of its uses.
+   */
+  async use(hex: string, accept?: (fields: SessionFields) => void): Promise<SessionFields> {
     let fields: SessionFields;
     try {
       fields = decodeSessionKey(hex, this.options.desKey);
@@ -60,6 +64,7 @@ export class SessionGate {
     }
     const { age, valid, remainingSeconds } = checkSessionAge(fields, this.now(), this.options.age);
     if (!valid) throw new SessionRefusedError('expired', `issued ${age} s ago (mod 65536)`);
+    accept?.(fields);
 
     // The count outlives the window by the skew, so a second instance whose clock is behind
     // ours cannot see the key as fresh after our count is gone.
