@@ -107,6 +107,15 @@ export interface RangeOptions {
   length?: number;
 }
 
+export interface DownloadOptions extends RangeOptions {
+  /**
+   * Read from this storage (`host:port` or `{ host, port }`): no tracker query, no read routing.
+   * For a file the storage the tracker names does not have yet (replication delay): its source
+   * storage, whose IP the file id holds, as the FastDFS nginx module does.
+   */
+  storage?: Address | string;
+}
+
 export interface ClientStatus {
   trackers: TrackerState[];
   pools: PoolStats[];
@@ -295,28 +304,24 @@ export class FdfsClient {
    * file cannot be downloaded); earlier versions refuse a length past the end (EINVAL), answer an
    * offset at the end with no bytes, and one past it with a malformed reply (a ProtocolError).
    */
-  async download(fileId: string, range: RangeOptions = {}): Promise<Buffer> {
+  async download(fileId: string, range: DownloadOptions = {}): Promise<Buffer> {
     const file = toParsedFileId('fileId', fileId);
-    const { offset, length } = toRange(range);
+    const { offset, length, storage } = toDownloadOptions(range);
     const request = { group: file.group, filename: file.filename, offset, length };
     // A range download asks for `length` bytes at most; a whole-file one is bounded by Buffer's own limit.
-    return pastTheEnd(
-      this.read(file, (pool) =>
-        pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent),
-      ),
-      request,
-    );
+    const run = (pool: ConnectionPool): Promise<Buffer> =>
+      pool.use((c) => call(c, Download, request, Number.MAX_SAFE_INTEGER), Download.idempotent);
+    return pastTheEnd(this.readOn(storage, file, run), request);
   }
 
   /** Downloads as a stream read straight off the socket; `contentLength` is known up front. */
-  async downloadStream(fileId: string, range: RangeOptions = {}): Promise<ResponseStream> {
+  async downloadStream(fileId: string, range: DownloadOptions = {}): Promise<ResponseStream> {
     const file = toParsedFileId('fileId', fileId);
-    const { offset, length } = toRange(range);
+    const { offset, length, storage } = toDownloadOptions(range);
     const request = { group: file.group, filename: file.filename, offset, length };
-    return pastTheEnd(
-      this.read(file, (pool) => pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent)),
-      request,
-    );
+    const run = (pool: ConnectionPool): Promise<ResponseStream> =>
+      pool.useStream((c) => callStream(c, Download, request, this.max), Download.idempotent);
+    return pastTheEnd(this.readOn(storage, file, run), request);
   }
 
   async setMetadata(fileId: string, metadata: Metadata, mode: MetadataMode = 'overwrite'): Promise<void> {
@@ -337,12 +342,16 @@ export class FdfsClient {
    * and for slave files from FastDFS 6.15.1 on (earlier versions report the master's CRC32,
    * which the slave's name carries).
    */
-  async queryFileInfo(fileId: string, options: { computeCrc32?: boolean } = {}): Promise<RemoteFileInfo> {
+  async queryFileInfo(
+    fileId: string,
+    options: { computeCrc32?: boolean; storage?: Address | string } = {},
+  ): Promise<RemoteFileInfo> {
     const file = toParsedFileId('fileId', fileId);
     checkOptions('options', options);
     checkBoolean('options.computeCrc32', options.computeCrc32);
+    const storage = options.storage === undefined ? undefined : toAddress('options.storage', options.storage);
     const request = { group: file.group, filename: file.filename, computeCrc32: options.computeCrc32 ?? true };
-    return this.read(file, (pool) => this.onPool(pool, QueryFileInfo, request));
+    return this.readOn(storage, file, (pool) => this.onPool(pool, QueryFileInfo, request));
   }
 
   /**
@@ -444,6 +453,15 @@ export class FdfsClient {
     }
   }
 
+  /** A read on the storage the caller names (no tracker query, no routing), or as `read` picks. */
+  private readOn<T>(
+    storage: Address | undefined,
+    file: ParsedFileId,
+    run: (pool: ConnectionPool) => Promise<T>,
+  ): Promise<T> {
+    return storage === undefined ? this.read(file, run) : run(this.poolFor(storage));
+  }
+
   /** The pool of the storage the tracker names for `file`: 102 to read it, 103 (its source) to change it. */
   private async storagePool(
     lookup: typeof QueryFetchOne | typeof QueryUpdate,
@@ -520,13 +538,15 @@ function toContent(source: UploadSource, size: unknown): Content {
   return { stream: source, size };
 }
 
-function toRange(range: RangeOptions): { offset: number; length: number } {
+/** The options of download and downloadStream, checked (their errors name them `range.*`). */
+function toDownloadOptions(range: DownloadOptions): { offset: number; length: number; storage: Address | undefined } {
   checkOptions('range', range);
   const offset = range.offset ?? 0;
   const length = range.length ?? 0;
   checkNonNegativeInteger('range.offset', offset);
   checkNonNegativeInteger('range.length', length);
-  return { offset, length };
+  const storage = range.storage === undefined ? undefined : toAddress('range.storage', range.storage);
+  return { offset, length, storage };
 }
 
 /**

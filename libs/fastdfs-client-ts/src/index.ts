@@ -1,6 +1,13 @@
 /** What a FastDFS client user needs. The wire codecs are in fastdfs-protocol, conf parsing in fastdfs-conf. */
 export { FdfsClient } from './client.js';
-export type { ClientStatus, RangeOptions, SlaveOptions, UploadOptions, UploadSource } from './client.js';
+export type {
+  ClientStatus,
+  DownloadOptions,
+  RangeOptions,
+  SlaveOptions,
+  UploadOptions,
+  UploadSource,
+} from './client.js';
 export { DEFAULTS, resolveClientOptions } from './options.js';
 export type { FdfsClientOptions, ResolvedClientOptions } from './options.js';
 export { clientOptionsFromConf, readClientConf } from './client-conf.js';

@@ -18,7 +18,7 @@ export interface PurgeDeps {
   purge(fileIds: readonly string[]): Promise<PurgeOutcome>;
   /** External caches to forward to (purge_external); undefined when there are none. */
   external: CachePurger | undefined;
-  /** The file id a download URL path names, or undefined when it names none. */
+  /** The file id a download URL path names (not yet checked), or undefined when it names none. */
   fileIdOfPath(path: string): string | undefined;
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
@@ -54,7 +54,9 @@ function allowPurgeMethod(deps: PurgeDeps) {
     const fileId = deps.fileIdOfPath(req.path);
     if (fileId === undefined) return next();
     if (!deps.access.allows(req.socket.remoteAddress, req.headers['x-purge-secret'])) return forbidden(res);
-    await purge(deps, [fileId], res);
+    const ids = fileIdsOf([fileId]);
+    if (typeof ids === 'string') return badRequest(res, ids);
+    await purge(deps, ids, res);
   };
 }
 
