@@ -1,19 +1,6 @@
+import type { CacheStats } from '@pic-storage/picture-cache';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastdfsState } from './fastdfs-watch.js';
-
-/** The cache's counters as the front reads them (PictureCache#stats). */
-export interface CacheCounters {
-  hits: { memory: number; redis: number };
-  misses: number;
-  originFetches: number;
-  coalesced: number;
-  purged: number;
-  evictions: number;
-  entries: number;
-  bytes: number;
-  maxBytes: number;
-  redis: 'off' | 'up' | 'down';
-}
 
 /** What a request was, for the latency histogram. */
 export type RouteLabel = 'hit' | 'miss' | 'download_error' | 'upload' | 'purge' | 'status' | 'other';
@@ -27,7 +14,7 @@ export class FrontMetrics {
   readonly registry = new Registry();
   private readonly requestSeconds: Histogram<'route' | 'status'>;
 
-  constructor(cache: () => CacheCounters, fastdfs: () => FastdfsState) {
+  constructor(cache: () => CacheStats, fastdfs: () => FastdfsState) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'pic_front_' });
     this.requestSeconds = new Histogram({
@@ -37,7 +24,7 @@ export class FrontMetrics {
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
-    const counter = (name: string, help: string, read: (c: CacheCounters) => number, labels?: 'tier') =>
+    const counter = (name: string, help: string, read: (c: CacheStats) => number, labels?: 'tier') =>
       new Counter({
         name,
         help,
@@ -65,6 +52,8 @@ export class FrontMetrics {
     counter('pic_front_cache_coalesced_total', 'Misses that waited for a fetch already running', (c) => c.coalesced);
     counter('pic_front_cache_purged_total', 'Files purged from this instance', (c) => c.purged);
     counter('pic_front_cache_evictions_total', 'Files evicted to stay within the byte budget', (c) => c.evictions);
+    counter('pic_front_cache_origin_errors_total', 'FastDFS downloads for misses that failed', (c) => c.originErrors);
+    counter('pic_front_redis_errors_total', 'Redis commands that failed or timed out', (c) => c.redisErrors);
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
         name,
@@ -77,8 +66,10 @@ export class FrontMetrics {
     gauge('pic_front_cache_bytes', 'Bytes the memory cache holds', () => cache().bytes);
     gauge('pic_front_cache_max_bytes', "The memory cache's byte budget", () => cache().maxBytes);
     gauge('pic_front_cache_entries', 'Files the memory cache holds', () => cache().entries);
-    gauge('pic_front_redis_up', '1 when the Redis second level is reachable; 0 when it is down or not configured', () =>
-      cache().redis === 'up' ? 1 : 0,
+    gauge(
+      'pic_front_redis_up',
+      '1 when the Redis second level is reachable; 0 when it is down or not configured',
+      () => (cache().redis === 'up' ? 1 : 0),
     );
     new Gauge({
       name: 'pic_front_fastdfs_up',

@@ -1,11 +1,12 @@
 import { Router } from 'express';
-import type { CacheCounters, FrontMetrics } from './front-metrics.js';
+import type { CacheStats } from '@pic-storage/picture-cache';
+import type { FrontMetrics } from './front-metrics.js';
 import type { FastdfsState } from './fastdfs-watch.js';
 
 export interface StatusDeps {
   version: string;
   startedAt: number;
-  cache: () => CacheCounters;
+  cache: () => CacheStats;
   fastdfs: () => FastdfsState;
   metrics: FrontMetrics;
 }
