@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { LimitMode } from '../conf.js';
 import type { PictureType } from './picture-type.js';
+import { structureProblem } from './picture-structure.js';
 import { UploadError } from './upload-errors.js';
 
 /*
@@ -13,8 +14,8 @@ import { UploadError } from './upload-errors.js';
  *   2. The session's box (widthLimit × heightLimit, 0 = no limit on that side), against the
  *      picture as shown: a JPEG's EXIF orientation applied (a 600 × 800 JPEG tagged "rotate 90°"
  *      is 800 × 600 on screen). Animated GIF/WebP: one frame's size.
- *   3. Within the box: every pixel is decoded once (and dropped) to prove the file whole; the
- *      stored bytes are the uploaded bytes, unchanged, EXIF included.
+ *   3. Within the box: the file's structure proves it whole (picture-structure.ts: no pixel is
+ *      decoded); the stored bytes are the uploaded bytes, unchanged, EXIF included.
  *      Over the box: 'reject' → 413; 'fit' → scaled down to fit inside the box (aspect kept,
  *      never enlarged), upright (orientation applied, no EXIF kept), same format, every frame of
  *      an animation with its delays and loop count.
@@ -73,7 +74,8 @@ export async function preparePicture(
     (limits.heightLimit > 0 && shown.height > limits.heightLimit);
 
   if (!over) {
-    await decodeWhole(bytes, limits);
+    const problem = structureProblem(bytes, type);
+    if (problem !== undefined) throw new UploadError('undecodable', `the ${type} picture is not whole: ${problem}`);
     return { data: bytes, width: shown.width, height: shown.height, pages, resized: false };
   }
   if (limits.limitMode === 'reject') {
@@ -99,15 +101,6 @@ async function readHeader(bytes: Buffer, type: PictureType): Promise<Metadata> {
     throw new UploadError('undecodable', `the file starts as ${type} but does not decode as one`);
   }
   return header;
-}
-
-/** Decodes every pixel of every frame into statistics (a few bytes), so nothing large is held. */
-async function decodeWhole(bytes: Buffer, limits: PictureLimits): Promise<void> {
-  try {
-    await open(bytes, limits).stats();
-  } catch (err) {
-    throw undecodable(undefined, err);
-  }
 }
 
 async function fit(

@@ -54,7 +54,7 @@ interface Trace {
  *   2. the session key: decode, window, i_ip against server_ip,
  *      then one use counted                                     403 / 503
  *   4. the format sniffed from the bytes, allowed, as declared  415
- *   5. pixels, the session's box, a whole decode (fit/reject)   413 / 415
+ *   5. pixels, the session's box, whole (fit/reject)            413 / 415
  *   6. stored in FastDFS                                        503
  *   7. registered with metadata_dbsvr (else the file is deleted again)  503
  *
