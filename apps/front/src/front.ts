@@ -19,6 +19,7 @@ import { FastdfsWatch } from './status/fastdfs-watch.js';
 import { FrontMetrics } from './status/front-metrics.js';
 import { statusRouter } from './status/status-router.js';
 import { MetadataRegistrar } from './upload/metadata-registrar.js';
+import { configureSharp } from './upload/prepare-picture.js';
 import { uploadRouter } from './upload/upload-router.js';
 
 export interface RunningFront {
@@ -36,6 +37,7 @@ export interface FrontHooks {
 /** The front wired together (docs/services/front.md). Listens before it returns. */
 export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHooks = {}): Promise<RunningFront> {
   if (conf.session.desKeySource === 'default') logger.warn({ desKey: conf.session.desKey }, DEV_KEY_WARNING);
+  configureSharp();
   const failPicture = conf.antiSteal?.failPicture;
   const resolvedConf: FrontConf = {
     ...conf,

@@ -50,6 +50,17 @@ const SHARP_FORMAT: Record<PictureType, string> = { jpg: 'jpeg', png: 'png', gif
 /** JPEG and lossy WebP output quality of a scaled picture. */
 const OUTPUT_QUALITY = 90;
 
+/**
+ * libvips settings for upload.cgi, once at start. The operation cache off: no two uploads share an
+ * input, so it would only hold memory (up to 50 MB) and serialise every call on its lock. One
+ * thread per image: several uploads are scaled at once on the libuv pool, which keeps the cores
+ * busy without oversubscribing them.
+ */
+export function configureSharp(): void {
+  sharp.cache(false);
+  sharp.concurrency(1);
+}
+
 export async function preparePicture(
   bytes: Buffer,
   type: PictureType,
