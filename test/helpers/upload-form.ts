@@ -8,6 +8,7 @@
  *   const answer = await postUpload(front.url, uploadForm({ sessionKey, type: 'jpg', file }));
  *   await front.close(); await stack.stop();
  */
+import { expect } from 'vitest';
 import { once } from 'node:events';
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -150,6 +151,8 @@ export interface UploadStack {
   metadataRows(): number;
   /** The row of `photoid`, as stored. */
   metadataRow(photoid: number): Record<string, unknown> | undefined;
+  /** Runs `request` and checks that it stored no file and wrote no metadata row. */
+  leavesNothing(request: () => Promise<UploadAnswer>): Promise<UploadAnswer>;
   stop(): Promise<void>;
 }
 
@@ -166,6 +169,9 @@ export async function startUploadStack(): Promise<UploadStack> {
   const clients = new ClusterClients(new Map([[0, [tracker]]]), { networkTimeout: 20_000 });
   const fronts = new Set<UploadFront>();
 
+  const storedFiles = () => countFiles(join(base, 'fdfs', 'data'));
+  const metadataRows = () =>
+    readDatabase(dbDir, (db) => (db.prepare('SELECT count(*) AS n FROM pictures').get() as { n: number }).n);
   return {
     fdfs,
     metadata,
@@ -175,15 +181,22 @@ export async function startUploadStack(): Promise<UploadStack> {
       fronts.add(front);
       return { ...front, close: () => (fronts.delete(front), front.close()) };
     },
-    storedFiles: () => countFiles(join(base, 'fdfs', 'data')),
-    metadataRows: () =>
-      readDatabase(dbDir, (db) => (db.prepare('SELECT count(*) AS n FROM pictures').get() as { n: number }).n),
+    storedFiles,
+    metadataRows,
     metadataRow: (photoid) =>
       readDatabase(
         dbDir,
         (db) =>
           db.prepare('SELECT * FROM pictures WHERE photoid = ?').get(photoid) as Record<string, unknown> | undefined,
       ),
+    async leavesNothing(request) {
+      const files = await storedFiles();
+      const rows = metadataRows();
+      const answer = await request();
+      expect(await storedFiles()).toBe(files);
+      expect(metadataRows()).toBe(rows);
+      return answer;
+    },
     async stop() {
       await Promise.all([...fronts].map((front) => front.close()));
       await clients.close();

@@ -39,22 +39,13 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-async function leavesNothing(request: () => Promise<UploadAnswer>): Promise<UploadAnswer> {
-  const files = await stack.storedFiles();
-  const rows = stack.metadataRows();
-  const answer = await request();
-  expect(await stack.storedFiles()).toBe(files);
-  expect(stack.metadataRows()).toBe(rows);
-  return answer;
-}
-
 const form = () => uploadForm({ sessionKey: uniqueKey({ ip: '0.0.0.0' }), type: 'png', file: png });
 
 describe('upload.cgi: metadata_dbsvr', () => {
   it('answers 503 (1010) when metadata_dbsvr is down, and deletes the file it had stored', async () => {
     const front = await stack.front({ metadataAddress: { host: '127.0.0.1', port: await deadPort() } });
     try {
-      const answer = await leavesNothing(() => postUpload(front.url, form()));
+      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
       expect(answer.status).toBe(503);
       expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.BACKEND_UNAVAILABLE });
       // It was stored, then deleted: the log names the file id.
@@ -85,7 +76,7 @@ describe('upload.cgi: FastDFS', () => {
   it('answers 503 (1005) when no tracker answers', async () => {
     const front = await stack.front({ trackers: [`127.0.0.1:${await deadPort()}`] });
     try {
-      const answer = await leavesNothing(() => postUpload(front.url, form()));
+      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
       expect(answer.status).toBe(503);
       expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
     } finally {
@@ -101,7 +92,7 @@ describe('upload.cgi: the session count store', () => {
     await counter.start();
     const front = await stack.front({ counter });
     try {
-      const answer = await leavesNothing(() => postUpload(front.url, form()));
+      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
       expect(answer.status).toBe(503);
       expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
     } finally {
@@ -114,7 +105,7 @@ describe('upload.cgi: the session count store', () => {
     const front = await stack.front({ counter });
     try {
       expect((await postUpload(front.url, form())).status).toBe(200);
-      const answer = await leavesNothing(() => postUpload(front.url, form()));
+      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
       expect(answer.status).toBe(503);
       expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
     } finally {

@@ -3,7 +3,7 @@
  * the header before any decoding, and the session's weight_limit × height_limit, fitted (each
  * stored picture downloaded and decoded: its size, colours, frames) or rejected.
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCode } from '@pic-storage/frame-protocol';
@@ -22,6 +22,7 @@ import {
   orientedJpeg,
   pixelAt,
   pngBomb,
+  pngChunk,
   QUADRANTS,
   quadrantPicture,
   type Rgb,
@@ -42,24 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function leavesNothing(request: () => Promise<UploadAnswer>): Promise<UploadAnswer> {
-  const files = await stack.storedFiles();
-  const rows = stack.metadataRows();
-  const answer = await request();
-  expect(await stack.storedFiles()).toBe(files);
-  expect(stack.metadataRows()).toBe(rows);
-  return answer;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -115,7 +98,7 @@ describe('upload.cgi: upload_max_size', () => {
     expect((await stored(answer)).equals(exact)).toBe(true);
 
     const over = await pngOfSize(5 * MiB + 1);
-    const refused = await leavesNothing(() => upload(fit, over, 'png', { width: 0, height: 0 }));
+    const refused = await stack.leavesNothing(() => upload(fit, over, 'png', { width: 0, height: 0 }));
     expect(refused.status).toBe(413);
     expect(refused.json).toMatchObject({ result: 'error', code: ResultCode.BAD_ARGUMENT });
   });
@@ -126,7 +109,7 @@ describe('upload.cgi: pixel bombs', () => {
     // Decoding would fail (a few bytes of IDAT): 413 rather than 415 shows it was refused on its header.
     const bomb = declaredPng(50_000, 50_000);
     expect(bomb.length).toBeLessThan(200);
-    const answer = await leavesNothing(() => upload(fit, bomb, 'png', { width: 0, height: 0 }));
+    const answer = await stack.leavesNothing(() => upload(fit, bomb, 'png', { width: 0, height: 0 }));
     expect(answer.status).toBe(413);
     expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.BAD_IMAGE });
     expect(answer.json.message).toContain('50000x50000');
@@ -136,14 +119,14 @@ describe('upload.cgi: pixel bombs', () => {
     const small = await stack.front({ maxInputPixels: 100 * 100 });
     try {
       const over = pngBomb(101, 100);
-      expect((await leavesNothing(() => upload(small, over, 'png', { width: 0, height: 0 }))).status).toBe(413);
+      expect((await stack.leavesNothing(() => upload(small, over, 'png', { width: 0, height: 0 }))).status).toBe(413);
       // 3 frames of 60 x 60 = 10800 pixels: over, though one frame is not.
       const frames = await animatedPicture('gif', 60, 60, [
         [255, 0, 0],
         [0, 255, 0],
         [0, 0, 255],
       ]);
-      expect((await leavesNothing(() => upload(small, frames, 'gif', { width: 0, height: 0 }))).status).toBe(413);
+      expect((await stack.leavesNothing(() => upload(small, frames, 'gif', { width: 0, height: 0 }))).status).toBe(413);
       const atLimit = pngBomb(100, 100);
       expect(await stored(await upload(small, atLimit, 'png', { width: 0, height: 0 }))).toEqual(atLimit);
     } finally {
@@ -208,13 +191,13 @@ describe('upload.cgi: the session box, limit_mode = fit', () => {
 describe('upload.cgi: the session box, limit_mode = reject', () => {
   it('refuses a larger picture with a message naming the limits (413, 1006); stores a smaller one as is', async () => {
     const source = await quadrantPicture('jpeg', 1600, 1200);
-    const answer = await leavesNothing(() => upload(reject, source, 'jpg', { width: 800, height: 600 }));
+    const answer = await stack.leavesNothing(() => upload(reject, source, 'jpg', { width: 800, height: 600 }));
     expect(answer.status).toBe(413);
     expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.BAD_IMAGE });
     expect(answer.json.message).toContain('1600x1200');
     expect(answer.json.message).toContain('800x600');
 
-    const tall = await leavesNothing(() => upload(reject, source, 'jpg', { width: 0, height: 1000 }));
+    const tall = await stack.leavesNothing(() => upload(reject, source, 'jpg', { width: 0, height: 1000 }));
     expect(tall.status).toBe(413);
     expect(tall.json.message).toContain('1000 pixels high');
 

@@ -34,16 +34,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Runs `request` and checks that it stored no file and wrote no metadata row. */
-async function leavesNothing(request: () => Promise<UploadAnswer>): Promise<UploadAnswer> {
-  const files = await stack.storedFiles();
-  const rows = stack.metadataRows();
-  const answer = await request();
-  expect(await stack.storedFiles()).toBe(files);
-  expect(stack.metadataRows()).toBe(rows);
-  return answer;
-}
-
 function expectError(answer: UploadAnswer, status: number, code: number): void {
   expect({ status: answer.status, result: answer.json.result, code: answer.json.code }).toEqual({
     status,
@@ -133,7 +123,7 @@ describe('upload.cgi: a good upload', () => {
 describe('upload.cgi: the session key', () => {
   it('refuses an expired key (403, 1008)', async () => {
     const issued = unixTime() - 3601 - 300;
-    const answer = await leavesNothing(() =>
+    const answer = await stack.leavesNothing(() =>
       postUpload(front.url, uploadForm({ sessionKey: uniqueKey({}, issued), type: 'png', file: png })),
     );
     expectError(answer, 403, ResultCode.SESSION_EXPIRED);
@@ -145,14 +135,14 @@ describe('upload.cgi: the session key', () => {
       const answer = await postUpload(front.url, uploadForm({ sessionKey: key, type: 'png', file: png }));
       expect(answer.status, `use ${use}`).toBe(200);
     }
-    const answer = await leavesNothing(() =>
+    const answer = await stack.leavesNothing(() =>
       postUpload(front.url, uploadForm({ sessionKey: key, type: 'png', file: png })),
     );
     expectError(answer, 403, ResultCode.SESSION_EXHAUSTED);
   });
 
   it('refuses a key issued for another upload server (403, 1007)', async () => {
-    const answer = await leavesNothing(() =>
+    const answer = await stack.leavesNothing(() =>
       postUpload(front.url, uploadForm({ sessionKey: uniqueKey({ ip: '10.1.1.198' }), type: 'png', file: png })),
     );
     expectError(answer, 403, ResultCode.SESSION_INVALID);
@@ -161,7 +151,7 @@ describe('upload.cgi: the session key', () => {
   it('refuses a key made with another DES key, and one that is not hex (403, 1007)', async () => {
     const foreign = issueSessionKey({ uid: 12345, albumid: 3 }, 'OTHERKEY');
     for (const key of [foreign, 'not-a-session-key', foreign.slice(0, 46)]) {
-      const answer = await leavesNothing(() =>
+      const answer = await stack.leavesNothing(() =>
         postUpload(front.url, uploadForm({ sessionKey: key, type: 'png', file: png })),
       );
       expectError(answer, 403, ResultCode.SESSION_INVALID);
@@ -186,7 +176,7 @@ describe('upload.cgi: the form', () => {
       ],
     ];
     for (const [name, body, headers] of cases) {
-      const answer = await leavesNothing(() => postUpload(front.url, body, headers));
+      const answer = await stack.leavesNothing(() => postUpload(front.url, body, headers));
       expect(answer.status, name).toBe(400);
       expectError(answer, 400, ResultCode.BAD_ARGUMENT);
     }
@@ -208,7 +198,7 @@ describe('upload.cgi: the form', () => {
       ['twice', twice],
       ['many fields', many],
     ] as const) {
-      const answer = await leavesNothing(() => postUpload(front.url, body));
+      const answer = await stack.leavesNothing(() => postUpload(front.url, body));
       expect(answer.status, name).toBe(400);
       expectError(answer, 400, ResultCode.BAD_ARGUMENT);
     }
@@ -248,7 +238,7 @@ describe('upload.cgi: the file', () => {
       ['truncated png', png.subarray(0, png.length - 30), 'png'],
       ['jpeg magic only', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), 'jpg'],
     ] as const) {
-      const answer = await leavesNothing(() =>
+      const answer = await stack.leavesNothing(() =>
         postUpload(front.url, uploadForm({ sessionKey: uniqueKey(), type, file })),
       );
       expect(answer.status, name).toBe(415);
@@ -258,7 +248,7 @@ describe('upload.cgi: the file', () => {
 
   it('refuses a picture whose declared type is another format (415, 1003), and an unknown type', async () => {
     for (const type of ['jpg', 'webp', 'bmp', 'exe']) {
-      const answer = await leavesNothing(() =>
+      const answer = await stack.leavesNothing(() =>
         postUpload(front.url, uploadForm({ sessionKey: uniqueKey(), type, file: png })),
       );
       expectError(answer, 415, ResultCode.BAD_ARGUMENT);
@@ -270,11 +260,11 @@ describe('upload.cgi: the file', () => {
     try {
       const gif = await quadrantPicture('gif', 16, 16);
       // Declared honestly it is refused for its type; declared as png, for what it is.
-      const declared = await leavesNothing(() =>
+      const declared = await stack.leavesNothing(() =>
         postUpload(pngOnly.url, uploadForm({ sessionKey: uniqueKey(), type: 'gif', file: gif })),
       );
       expectError(declared, 415, ResultCode.BAD_ARGUMENT);
-      const sniffed = await leavesNothing(() =>
+      const sniffed = await stack.leavesNothing(() =>
         postUpload(pngOnly.url, uploadForm({ sessionKey: uniqueKey(), type: 'png', file: gif })),
       );
       expectError(sniffed, 415, ResultCode.BAD_IMAGE);
