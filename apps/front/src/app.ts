@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import { downloadTarget } from './download/download-url.js';
 import type { RouteLabel } from './status/front-metrics.js';
 
 /**
@@ -22,8 +23,7 @@ export function frontApp(
   });
   for (const router of routers) app.use(router);
   app.use((req, res) => {
-    const known = /^\/(download\.fcgi\/|[A-Za-z0-9]{1,16}\/M[0-9A-Fa-f]{2}\/)/.test(req.path);
-    if (known)
+    if (downloadTarget(req.path) !== undefined)
       res.status(405).set('Allow', 'GET, HEAD, PURGE').json({ result: 'error', message: 'method not allowed' });
     else res.status(404).json({ result: 'error', message: `no such resource: ${req.method} ${req.path}` });
   });

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CachePurger } from '@pic-storage/cache-purge';
 import { FrameClient } from '@pic-storage/frame-service';
 import { PictureCache } from '@pic-storage/picture-cache';
-import { ClusterClients, confDir } from '@pic-storage/service-process';
+import { ClusterClients } from '@pic-storage/service-process';
 import { DEV_KEY_WARNING, openSessionCounter, redactedUrl, SessionGate } from '@pic-storage/session-count';
 import { DesKey } from '@pic-storage/session-key';
 import { frontApp } from './app.js';
@@ -38,14 +37,6 @@ export interface FrontHooks {
 export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHooks = {}): Promise<RunningFront> {
   if (conf.session.desKeySource === 'default') logger.warn({ desKey: conf.session.desKey }, DEV_KEY_WARNING);
   configureSharp();
-  const failPicture = conf.antiSteal?.failPicture;
-  const resolvedConf: FrontConf = {
-    ...conf,
-    antiSteal:
-      conf.antiSteal === undefined
-        ? undefined
-        : { ...conf.antiSteal, failPicture: failPicture === undefined ? undefined : resolve(confDir(), failPicture) },
-  };
   const clusters = new ClusterClients(conf.clusters, {
     connectTimeout: conf.fastdfs.connectTimeoutMs,
     networkTimeout: conf.fastdfs.networkTimeoutMs,
@@ -64,7 +55,7 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
   const cache = new PictureCache<PictureEntry>({
     maxBytes: conf.cache.memoryBytes,
     maxEntryBytes: conf.cache.maxObjectBytes,
-    entryOf: (fileId, bytes) => pictureEntry(fileId, bytes, resolvedConf),
+    entryOf: (fileId, bytes) => pictureEntry(fileId, bytes, conf),
     bytesOf: (entry) => entry.body,
     redis:
       conf.cache.redis === undefined || conf.session.redisUrl === undefined
@@ -92,7 +83,7 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
     );
     const observe = metrics.observe.bind(metrics);
     const download = new DownloadHandler({
-      conf: resolvedConf,
+      conf,
       clients: hostids.map((hostid) => clusters.client(hostid)),
       cache,
       logger,

@@ -42,7 +42,7 @@ describe('downloadTarget', () => {
     expect(downloadTarget(url)).toBeUndefined();
   });
 
-  it('claims exactly the paths the Express app answers 405 on (its regex, apps/front/src/app.ts)', () => {
+  it('claims exactly the paths of the legacy prefix and the nginx-module shape', () => {
     const expressKnown = /^\/(download\.fcgi\/|[A-Za-z0-9]{1,16}\/M[0-9A-Fa-f]{2}\/)/;
     const paths = [
       `/download.fcgi/${ID}`,

@@ -33,7 +33,7 @@ export function fileIdOfPath(path: string): string | undefined {
   return downloadTarget(path)?.fileId;
 }
 
-/** `/<1-16 letters or digits>/M<2 hex digits>/`: the shape the Express app answers 405 for as well. */
+/** `/<1-16 letters or digits>/M<2 hex digits>/` (the Express app answers 405 for other methods here too). */
 function isNginxForm(url: string): boolean {
   const slash = url.indexOf('/', 1);
   if (slash < 2 || slash > 17 || url.charCodeAt(slash + 1) !== 0x4d /* M */ || url.charCodeAt(slash + 4) !== 0x2f) {
