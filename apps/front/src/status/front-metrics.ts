@@ -13,6 +13,8 @@ export type RouteLabel = 'hit' | 'miss' | 'download_error' | 'upload' | 'purge' 
 export class FrontMetrics {
   readonly registry = new Registry();
   private readonly requestSeconds: Histogram<'route' | 'status'>;
+  /** The histogram's series of each route, by status class (index 2 = 2xx). */
+  private readonly series = new Map<RouteLabel, Histogram.Internal<'route' | 'status'>[]>();
 
   constructor(cache: () => CacheStats, fastdfs: () => FastdfsState) {
     const registers = [this.registry];
@@ -83,12 +85,17 @@ export class FrontMetrics {
     });
   }
 
-  /** One request's latency: `startedAt` is performance.now() when it arrived. */
+  /**
+   * One request's latency: `startedAt` is performance.now() when it arrived. Every cache hit comes
+   * here, so each (route, status class) series is looked up once and kept: no labels object to
+   * build and hash per request.
+   */
   observe(route: RouteLabel, status: number, startedAt: number): void {
-    this.requestSeconds.observe(
-      { route, status: STATUS_CLASS[Math.trunc(status / 100)] ?? 'other' },
-      (performance.now() - startedAt) / 1000,
-    );
+    const statusClass = Math.trunc(status / 100);
+    let series = this.series.get(route);
+    if (series === undefined) this.series.set(route, (series = []));
+    const child = (series[statusClass] ??= this.requestSeconds.labels(route, STATUS_CLASS[statusClass] ?? 'other'));
+    child.observe((performance.now() - startedAt) / 1000);
   }
 }
 
