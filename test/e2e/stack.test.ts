@@ -1,12 +1,14 @@
 /**
- * The whole stack as `npm start` runs it (apps/stack, each service its own process), used the way
+ * The whole stack started as the README says (`npm start` at the repository root, a child process
+ * of this test, with its own PIC_CONF_DIR of free ports and a temporary PIC_DATA_DIR), used the way
  * its outside users do: a game server that speaks only the framed protocol crops a picture through
  * admin_proxy and queues deletes; ops' cron line `del_file_ontime <log> <admin_proxy>` then deletes
  * every queued picture from FastDFS, the metadata and the front's cache. A browser uploads and
- * fetches through the front. Then SIGTERM stops everything.
+ * fetches through the front. A second FastDFS cluster is hostid 1 in the conf files. Then SIGTERM
+ * to npm's pid stops everything, and nothing of the stack is left running or listening.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +17,11 @@ import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { DEV_DES_KEY, issueSessionKey } from '@pic-storage/session-key';
 import { fuzzFrames, probe } from '../helpers/frame-fuzz.js';
+import { startEmbedded } from '../helpers/raw-client.js';
 import { allPorts, writeStackConf, type StackPorts } from '../helpers/stack-conf.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,12 +33,21 @@ let ports: StackPorts;
 let stack: ChildProcess;
 let exited: Promise<number | null>;
 let fdfs: FdfsClient;
+/** hostid 1: a second cluster (group2), started by the test, named in the stack's conf files. */
+let second: { server: EmbeddedFdfs; basePath: string };
+let fdfs1: FdfsClient;
+let tracker1: string;
 const logs: Record<string, unknown>[] = [];
+let stderr = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pic-stack-'));
-  ports = await writeStackConf(dir);
-  stack = spawn(process.execPath, [join(REPO, 'apps/stack/dist/main.js')], {
+  second = await startEmbedded({ groupName: 'group2' });
+  tracker1 = `${second.server.trackerAddress.host}:${second.server.trackerAddress.port}`;
+  ports = await writeStackConf(dir, { clusters: { 1: tracker1 } });
+  // The README's command. npm runs `exec node apps/stack/dist/main.js`: the stack is npm's child.
+  stack = spawn('npm', ['start', '--silent'], {
+    cwd: REPO,
     env: { ...process.env, PIC_CONF_DIR: dir, PIC_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -54,18 +67,42 @@ beforeAll(async () => {
         if (entry.msg === 'stack ready') resolve();
       }
     });
-    stack.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    stack.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      stderr += chunk;
+    });
     void exited.then((code) => reject(new Error(`the stack exited (${code}) before ready:\n${output}`)));
     setTimeout(() => reject(new Error(`the stack not ready after ${READY_MS} ms:\n${output}`)), READY_MS).unref();
   });
+  // The table follows the `stack ready` line, on stderr.
+  for (let waited = 0; !stderr.includes('Stop with Ctrl-C') && waited < 5_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   fdfs = new FdfsClient({ trackers: [`127.0.0.1:${ports.tracker}`] });
+  fdfs1 = new FdfsClient({ trackers: [tracker1] });
 }, READY_MS + 10_000);
 
 afterAll(async () => {
   await fdfs?.close();
+  await fdfs1?.close();
   if (stack !== undefined && stack.exitCode === null) stack.kill('SIGKILL');
+  for (const pid of await stackProcesses()) process.kill(pid, 'SIGKILL');
+  await second?.server.stop();
   await rm(dir, { recursive: true, force: true });
+  if (second !== undefined) await rm(second.basePath, { recursive: true, force: true });
 });
+
+/** The pids of every process whose environment names this test's data directory: the stack's. */
+async function stackProcesses(): Promise<number[]> {
+  const marker = `PIC_DATA_DIR=${join(dir, 'data')}\0`;
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
+    if (environ.includes(marker)) pids.push(Number(entry));
+  }
+  return pids;
+}
 
 /**
  * A game server's client: packed little-endian structs written by hand, as the C clients do
@@ -121,9 +158,13 @@ function charField(value: string, size: number): Buffer {
   return field;
 }
 
-function cropBody(fileId: string, box: { clipW: number; clipH: number; x: number; y: number; w: number; h: number }) {
+function cropBody(
+  fileId: string,
+  box: { clipW: number; clipH: number; x: number; y: number; w: number; h: number },
+  hostid = 0,
+) {
   const body = Buffer.alloc(92);
-  body.writeUInt32LE(0, 0); // hostid
+  body.writeUInt32LE(hostid, 0);
   charField(fileId, 64).copy(body, 4);
   body.writeUInt32LE(box.clipW, 68);
   body.writeUInt32LE(box.clipH, 72);
@@ -134,10 +175,10 @@ function cropBody(fileId: string, box: { clipW: number; clipH: number; x: number
   return body;
 }
 
-function picList(fileIds: string[]): Buffer {
+function picList(fileIds: string[], hostid = 0): Buffer {
   return Buffer.concat([
     Buffer.from(Uint32Array.of(fileIds.length).buffer),
-    ...fileIds.map((id) => Buffer.concat([Buffer.alloc(4), charField(id, 64)])),
+    ...fileIds.map((id) => Buffer.concat([Buffer.from(Uint32Array.of(hostid).buffer), charField(id, 64)])),
   ]);
 }
 
@@ -166,9 +207,9 @@ async function uploadThroughFront(picture: Buffer, sessionKey: string, name: str
   return answer;
 }
 
-async function gone(fileId: string): Promise<boolean> {
+async function gone(fileId: string, cluster: FdfsClient = fdfs): Promise<boolean> {
   try {
-    await fdfs.queryFileInfo(fileId);
+    await cluster.queryFileInfo(fileId);
     return false;
   } catch (err) {
     return (err as { code?: string }).code === 'FDFS_ERR_NOT_FOUND';
@@ -176,6 +217,26 @@ async function gone(fileId: string): Promise<boolean> {
 }
 
 describe('the stack under npm start', () => {
+  it('says on stderr what listens where, one row per process', () => {
+    const rows = stderr.split('\n');
+    expect(rows.some((r) => /^pic-storage ready in \d+\.\d s$/.test(r))).toBe(true);
+    const row = (name: string) => rows.find((r) => r.trimStart().startsWith(`${name} `)) ?? '';
+    expect(row('fdfs-embedded')).toContain(
+      `127.0.0.1:${ports.tracker} (tracker), 127.0.0.1:${ports.storage} (storage)`,
+    );
+    expect(row('front#1')).toContain(`http://127.0.0.1:${ports.front}/`);
+    expect(row('admin-proxy')).toContain(`127.0.0.1:${ports.adminProxy}`);
+    for (const [name, port] of [
+      ['metadata-dbsvr', ports.metadata],
+      ['sess-check-svr', ports.sessCheck],
+      ...ports.cutSvr.map((p, i) => [`cut-svr#${i + 1}`, p] as const),
+      ...ports.delSvr.map((p, i) => [`del-svr#${i + 1}`, p] as const),
+      ...ports.csDelSvr.map((p, i) => [`cs-del-svr#${i + 1}`, p] as const),
+    ] as const) {
+      expect(row(name), name).toMatch(new RegExp(`^  ${name.replace('#', '\\#')} +\\d+ +127\\.0\\.0\\.1:${port}$`));
+    }
+  });
+
   it('a game server crops through admin_proxy; the new file is in FastDFS, cut where it asked', async () => {
     const source = await fdfs.upload(await twoColourPicture(), { ext: 'jpg' });
     const game = await GameServerClient.connect(ports.adminProxy);
@@ -213,6 +274,51 @@ describe('the stack under npm start', () => {
       game.close();
     }
   }, 60_000);
+
+  it('hostid 1 is the second cluster: a crop is stored there, served by the front, deleted from there', async () => {
+    const source = await fdfs1.upload(await twoColourPicture(), { ext: 'jpg' });
+    expect(source).toMatch(/^group2\//);
+    const game = await GameServerClient.connect(ports.adminProxy);
+    let cropped: string;
+    try {
+      const reply = await game.send(3005, 777, cropBody(source, { clipW: 0, clipH: 0, x: 0, y: 0, w: 64, h: 48 }, 1));
+      expect(reply.ret).toBe(0);
+      expect(reply.body.readUInt32LE(0)).toBe(1); // hostid
+      cropped = reply.body.toString('latin1', 4, 68).replace(/\0+$/, '');
+      expect(cropped).toMatch(/^group2\/M00\//);
+      // The same crop asked of hostid 0, which has no group2: the file is not found there.
+      expect((await game.send(3005, 777, cropBody(source, { clipW: 0, clipH: 0, x: 0, y: 0, w: 8, h: 8 }))).ret).toBe(
+        1004,
+      );
+    } finally {
+      game.close();
+    }
+    const stored = await fdfs1.download(cropped);
+    expect(await sharp(stored).metadata()).toMatchObject({ width: 64, height: 48, format: 'jpeg' });
+    const http = await fetch(`${front()}/download.fcgi/${cropped}`);
+    expect(http.status).toBe(200);
+    expect(Buffer.from(await http.arrayBuffer()).equals(stored)).toBe(true);
+
+    const queue = await GameServerClient.connect(ports.adminProxy);
+    try {
+      expect((await queue.send(3002, 777, picList([source, cropped], 1))).ret).toBe(0);
+    } finally {
+      queue.close();
+    }
+    const cron = await run(
+      process.execPath,
+      [
+        join(REPO, 'apps/del-file-ontime/bin/del_file_ontime.mjs'),
+        join(dir, 'data/del-svr/log/delete.log'),
+        `127.0.0.1:${ports.adminProxy}`,
+      ],
+      { env: { ...process.env, PIC_CONF_DIR: dir } },
+    );
+    expect(cron.stdout + cron.stderr).toMatch(/deleted 2\b/);
+    expect(await gone(source, fdfs1)).toBe(true);
+    expect(await gone(cropped, fdfs1)).toBe(true);
+    expect((await fetch(`${front()}/download.fcgi/${cropped}`)).status).toBe(404);
+  }, 90_000);
 
   it('a session key checks through admin_proxy, 30 times at most', async () => {
     const key = issueSessionKey({ uid: 7, albumid: 3 }, DEV_DES_KEY);
@@ -345,9 +451,11 @@ describe('the stack under npm start', () => {
     }
   }, 120_000);
 
-  it('SIGTERM stops every service and frees every port', async () => {
+  it('SIGTERM to npm stops every service, frees every port, and leaves no process behind', async () => {
+    expect((await stackProcesses()).length).toBeGreaterThanOrEqual(12); // npm, the stack, 11 services
     stack.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(await stackProcesses()).toEqual([]);
     for (const port of allPorts(ports)) {
       const refused = await new Promise<boolean>((resolve) => {
         const socket = connect({ host: '127.0.0.1', port });

@@ -41,8 +41,13 @@ async function freePortRange(): Promise<number> {
   throw new Error(`no ${SPAN} consecutive free ports found`);
 }
 
+export interface StackConfOptions {
+  /** More FastDFS clusters by hostid (tracker `host:port` lists), for every service that reaches FastDFS. */
+  clusters?: Readonly<Record<number, string>>;
+}
+
 /** Writes every conf file of the stack into `dir` and returns the ports it uses. */
-export async function writeStackConf(dir: string): Promise<StackPorts> {
+export async function writeStackConf(dir: string, options: StackConfOptions = {}): Promise<StackPorts> {
   const b = await freePortRange();
   const ports: StackPorts = {
     tracker: b,
@@ -55,7 +60,10 @@ export async function writeStackConf(dir: string): Promise<StackPorts> {
     csDelSvr: [b + 9, b + 10],
     front: b + 11,
   };
-  const cluster = `cluster_0 = 127.0.0.1:${ports.tracker}`;
+  const cluster = [
+    `cluster_0 = 127.0.0.1:${ports.tracker}`,
+    ...Object.entries(options.clusters ?? {}).map(([hostid, trackers]) => `cluster_${hostid} = ${trackers}`),
+  ].join('\n');
   const list = (p: number[]): string => p.map((port) => `127.0.0.1:${port}`).join(',');
   const files: Record<string, string> = {
     'stack.conf': [
