@@ -7,12 +7,10 @@
  * fetches through the front. A second FastDFS cluster is hostid 1 in the conf files. Then SIGTERM
  * to npm's pid stops everything, and nothing of the stack is left running or listening.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
 import sharp from 'sharp';
@@ -23,22 +21,19 @@ import { DEV_DES_KEY, issueSessionKey } from '@pic-storage/session-key';
 import { fuzzFrames, probe } from '../helpers/frame-fuzz.js';
 import { startEmbedded } from '../helpers/raw-client.js';
 import { allPorts, writeStackConf, type StackPorts } from '../helpers/stack-conf.js';
+import { REPO, startStackProcess, type StackProcess } from '../helpers/stack-process.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const READY_MS = 60_000;
 const run = promisify(execFile);
 
 let dir: string;
 let ports: StackPorts;
-let stack: ChildProcess;
-let exited: Promise<number | null>;
+let stack: StackProcess;
 let fdfs: FdfsClient;
 /** hostid 1: a second cluster (group2), started by the test, named in the stack's conf files. */
 let second: { server: EmbeddedFdfs; basePath: string };
 let fdfs1: FdfsClient;
 let tracker1: string;
-const logs: Record<string, unknown>[] = [];
-let stderr = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pic-stack-'));
@@ -46,38 +41,7 @@ beforeAll(async () => {
   tracker1 = `${second.server.trackerAddress.host}:${second.server.trackerAddress.port}`;
   ports = await writeStackConf(dir, { clusters: { 1: tracker1 } });
   // The README's command. npm runs `exec node apps/stack/dist/main.js`: the stack is npm's child.
-  stack = spawn('npm', ['start', '--silent'], {
-    cwd: REPO,
-    env: { ...process.env, PIC_CONF_DIR: dir, PIC_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  exited = new Promise((resolve) => stack.once('exit', (code) => resolve(code)));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    let partial = '';
-    stack.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      partial += chunk;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        output += `${line}\n`;
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry.msg === 'stack ready') resolve();
-      }
-    });
-    stack.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      stderr += chunk;
-    });
-    void exited.then((code) => reject(new Error(`the stack exited (${code}) before ready:\n${output}`)));
-    setTimeout(() => reject(new Error(`the stack not ready after ${READY_MS} ms:\n${output}`)), READY_MS).unref();
-  });
-  // The table follows the `stack ready` line, on stderr.
-  for (let waited = 0; !stderr.includes('Stop with Ctrl-C') && waited < 5_000; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  stack = await startStackProcess({ confDir: dir, command: 'npm' }, READY_MS);
   fdfs = new FdfsClient({ trackers: [`127.0.0.1:${ports.tracker}`] });
   fdfs1 = new FdfsClient({ trackers: [tracker1] });
 }, READY_MS + 10_000);
@@ -85,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fdfs?.close();
   await fdfs1?.close();
-  if (stack !== undefined && stack.exitCode === null) stack.kill('SIGKILL');
+  if (stack !== undefined && stack.child.exitCode === null) stack.child.kill('SIGKILL');
   for (const pid of await stackProcesses()) process.kill(pid, 'SIGKILL');
   await second?.server.stop();
   await rm(dir, { recursive: true, force: true });
@@ -218,7 +182,7 @@ async function gone(fileId: string, cluster: FdfsClient = fdfs): Promise<boolean
 
 describe('the stack under npm start', () => {
   it('says on stderr what listens where, one row per process', () => {
-    const rows = stderr.split('\n');
+    const rows = stack.stderr().split('\n');
     expect(rows.some((r) => /^pic-storage ready in \d+\.\d s$/.test(r))).toBe(true);
     const row = (name: string) => rows.find((r) => r.trimStart().startsWith(`${name} `)) ?? '';
     expect(row('fdfs-embedded')).toContain(
@@ -453,8 +417,8 @@ describe('the stack under npm start', () => {
 
   it('SIGTERM to npm stops every service, frees every port, and leaves no process behind', async () => {
     expect((await stackProcesses()).length).toBeGreaterThanOrEqual(12); // npm, the stack, 11 services
-    stack.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    stack.child.kill('SIGTERM');
+    expect(await stack.exited).toEqual({ code: 0, signal: null });
     expect(await stackProcesses()).toEqual([]);
     for (const port of allPorts(ports)) {
       const refused = await new Promise<boolean>((resolve) => {

@@ -4,24 +4,19 @@
  * FastDFS saves its state), every port closes, and no process of the group is left. Runs the built
  * apps (apps/stack/dist and the services it starts), on free ports (test/helpers/stack-conf.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { allPorts, writeStackConf, type StackPorts } from '../../helpers/stack-conf.js';
+import { startStackProcess, type StackLogLine } from '../../helpers/stack-process.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const WAIT_MS = 20_000;
 
-interface LogLine {
-  msg?: string;
-  name?: string;
-  pid?: number;
-  reason?: string;
+interface LogLine extends StackLogLine {
   tracker?: { port: number };
   storage?: { port: number };
 }
@@ -36,7 +31,7 @@ interface Started {
   serverPid: number;
   trackerPort: number;
   storagePort: number;
-  logs: LogLine[];
+  logs: StackLogLine[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -58,52 +53,22 @@ afterEach(async () => {
 
 /** `npm start` in the repository root, leading its own process group, as a terminal's job would. */
 async function npmStart(): Promise<Started> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PIC_CONF_DIR: dir,
-    PIC_DATA_DIR: join(dir, 'data'),
-    LOG_LEVEL: 'info',
-  };
-  const npm = spawn('npm', ['start'], { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: LogLine[] = [];
-  let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    npm.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const listening = new Promise<LogLine>((resolve, reject) => {
-    let partial = '';
-    npm.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      partial += chunk;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue; // npm's own "> pic-storage start" banner
-        const entry = JSON.parse(line) as LogLine;
-        logs.push(entry);
-        if (entry.msg === 'stack ready') resolve(entry);
-      }
-    });
-    npm.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    void exited.then(({ code }) => reject(new Error(`npm start exited (${code}) before listening:\n${output}`)));
-    setTimeout(() => reject(new Error(`npm start not listening after ${WAIT_MS} ms:\n${output}`)), WAIT_MS).unref();
-  });
-  if (npm.pid === undefined) throw new Error('npm did not start');
+  const stack = await startStackProcess({ confDir: dir, command: 'npm', detached: true }, WAIT_MS);
   started = {
-    npm,
-    npmPid: npm.pid,
+    npm: stack.child,
+    npmPid: stack.pid,
     stackPid: 0,
     serverPid: 0,
     trackerPort: 0,
     storagePort: 0,
-    logs,
-    exited,
+    logs: stack.logs,
+    exited: stack.exited,
   };
-  started.stackPid = (await listening).pid ?? 0;
-  const line = logs.find((l) => l.name === 'fdfs-embedded' && l.msg === 'listening') ?? {};
-  started.serverPid = line.pid ?? 0;
-  started.trackerPort = line.tracker?.port ?? 0;
-  started.storagePort = line.storage?.port ?? 0;
+  started.stackPid = stack.logs.find((l) => l.msg === 'stack ready')?.pid ?? 0;
+  const line = stack.logs.find((l) => l.name === 'fdfs-embedded' && l.msg === 'listening') as LogLine | undefined;
+  started.serverPid = line?.pid ?? 0;
+  started.trackerPort = line?.tracker?.port ?? 0;
+  started.storagePort = line?.storage?.port ?? 0;
   expect(started.stackPid).toBeGreaterThan(0);
   expect(started.serverPid).toBeGreaterThan(0);
   expect(started.trackerPort).toBeGreaterThan(0);
