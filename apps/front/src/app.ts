@@ -42,6 +42,7 @@ export function frontApp(
 function routeOf(method: string, path: string): RouteLabel {
   if (path === '/upload.cgi') return 'upload';
   if (path === '/purge' || method === 'PURGE') return 'purge';
-  if (path === '/status' || path === '/metrics') return 'status';
+  if (path === '/status' || path === '/metrics' || path === '/operator' || path.startsWith('/operator/'))
+    return 'status';
   return 'other';
 }

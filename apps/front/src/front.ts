@@ -12,6 +12,9 @@ import { DownloadHandler } from './download/download-handler.js';
 import { fileIdOfPath } from './download/download-url.js';
 import { pictureEntry, type PictureEntry } from './download/picture-entry.js';
 import { FrontServer } from './http-server.js';
+import { loadOperatorAssets } from './operator/operator-assets.js';
+import { operatorRouter } from './operator/operator-router.js';
+import { TrafficHistory, trafficCounters } from './operator/traffic-history.js';
 import { PurgeAccess } from './purge/purge-access.js';
 import { purgeRouter } from './purge/purge-router.js';
 import { FastdfsWatch } from './status/fastdfs-watch.js';
@@ -31,6 +34,8 @@ export interface RunningFront {
 export interface FrontHooks {
   /** Seconds between FastDFS listings for /status; default 10. */
   fastdfsWatchIntervalMs?: number;
+  /** Milliseconds between two points of the operator page's chart; default OPERATOR_SAMPLE_INTERVAL_MS (5 s). */
+  operatorSampleIntervalMs?: number;
 }
 
 /** The front wired together (docs/services/front.md). Listens before it returns. */
@@ -67,7 +72,9 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
     hostids.map((hostid) => ({ hostid, client: clusters.client(hostid) })),
     hooks.fastdfsWatchIntervalMs ?? 10_000,
   );
+  let history: TrafficHistory | undefined;
   const closeAll = async () => {
+    history?.stop();
     await watch.stop();
     await cache.close();
     await counter.close();
@@ -82,6 +89,14 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
       () => watch.state,
     );
     const observe = metrics.observe.bind(metrics);
+    history = new TrafficHistory(
+      trafficCounters(
+        () => cache.stats(),
+        () => metrics.requestCount,
+      ),
+      { intervalMs: hooks.operatorSampleIntervalMs },
+    );
+    history.start();
     const download = new DownloadHandler({
       conf,
       clients: hostids.map((hostid) => clusters.client(hostid)),
@@ -101,8 +116,9 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
       metadata: metadataClient === undefined ? undefined : new MetadataRegistrar(metadataClient),
       logger,
     });
+    const access = new PurgeAccess(conf.purge.allow, conf.purge.secret);
     const purge = purgeRouter({
-      access: new PurgeAccess(conf.purge.allow, conf.purge.secret),
+      access,
       purge: (fileIds) => cache.purge(fileIds),
       external:
         conf.purge.external.length === 0
@@ -123,7 +139,14 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
       fastdfs: () => watch.state,
       metrics,
     });
-    const app = frontApp([upload, purge, status], logger, observe);
+    const operator = operatorRouter({
+      access,
+      history,
+      assets: loadOperatorAssets(),
+      isCached: (fileId) => cache.peek(fileId) !== undefined,
+      antiStealSecret: conf.antiSteal?.secret,
+    });
+    const app = frontApp([upload, purge, status, operator], logger, observe);
     const server = new FrontServer(conf.http, (req, res) => download.handle(req, res), app);
     await server.start();
     logger.info(

@@ -53,7 +53,7 @@ function allowPurgeMethod(deps: PurgeDeps) {
     if (req.method !== 'PURGE') return next();
     const fileId = deps.fileIdOfPath(req.path);
     if (fileId === undefined) return next();
-    if (!deps.access.allows(req.socket.remoteAddress, req.headers['x-purge-secret'])) return forbidden(res);
+    if (!allowed(deps, req)) return forbidden(res);
     const ids = fileIdsOf([fileId]);
     if (typeof ids === 'string') return badRequest(res, ids);
     await purge(deps, ids, res);
@@ -61,8 +61,12 @@ function allowPurgeMethod(deps: PurgeDeps) {
 }
 
 function allowOnly(deps: PurgeDeps) {
-  return (req: Request, res: Response, next: () => void) =>
-    deps.access.allows(req.socket.remoteAddress, req.headers['x-purge-secret']) ? next() : forbidden(res);
+  return (req: Request, res: Response, next: () => void) => (allowed(deps, req) ? next() : forbidden(res));
+}
+
+/** An allowed address, or the secret in X-Purge-Secret or as a Basic password (the operator page's purge button). */
+function allowed(deps: PurgeDeps, req: Request): boolean {
+  return deps.access.allows(req.socket.remoteAddress, req.headers['x-purge-secret'], req.headers.authorization);
 }
 
 async function purge(deps: PurgeDeps, fileIds: readonly string[], res: Response): Promise<void> {

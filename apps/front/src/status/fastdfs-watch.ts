@@ -5,9 +5,21 @@ export interface ClusterState {
   hostid: number;
   state: 'up' | 'down' | 'degraded';
   trackers: { address: string; state: 'up' | 'down' }[];
-  groups: { name: string; storages: { id: string; address: string; status: string }[] }[];
+  groups: { name: string; storages: StorageState[] }[];
   /** Why the cluster could not be listed. */
   error?: string;
+}
+
+/** One storage as its tracker lists it. */
+export interface StorageState {
+  id: string;
+  /** ip:port */
+  address: string;
+  /** ACTIVE, OFFLINE, WAIT_SYNC... (storageStatusName) */
+  status: string;
+  /** Disk space of its store paths, MB, as the storage last reported it to the tracker. */
+  free_mb: number;
+  total_mb: number;
 }
 
 export interface FastdfsState {
@@ -74,6 +86,8 @@ async function listCluster(hostid: number, client: FdfsClient): Promise<ClusterS
           id: s.id,
           address: `${s.ip}:${s.storagePort}`,
           status: storageStatusName(s.status),
+          free_mb: s.freeMb,
+          total_mb: s.totalMb,
         })),
       })),
     );

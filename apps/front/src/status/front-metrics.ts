@@ -15,6 +15,7 @@ export class FrontMetrics {
   private readonly requestSeconds: Histogram<'route' | 'status'>;
   /** The histogram's series of each route, by status class (index 2 = 2xx). */
   private readonly series = new Map<RouteLabel, Histogram.Internal<'route' | 'status'>[]>();
+  private requests = 0;
 
   constructor(cache: () => CacheStats, fastdfs: () => FastdfsState) {
     const registers = [this.registry];
@@ -91,11 +92,17 @@ export class FrontMetrics {
    * build and hash per request.
    */
   observe(route: RouteLabel, status: number, startedAt: number): void {
+    this.requests++;
     const statusClass = Math.trunc(status / 100);
     let series = this.series.get(route);
     if (series === undefined) this.series.set(route, (series = []));
     const child = (series[statusClass] ??= this.requestSeconds.labels(route, STATUS_CLASS[statusClass] ?? 'other'));
     child.observe((performance.now() - startedAt) / 1000);
+  }
+
+  /** Requests observed since the start, every route (the operator page's request rate). */
+  get requestCount(): number {
+    return this.requests;
   }
 }
 
