@@ -23,6 +23,8 @@
 //   --body-hex HEX         body of every request; default 68 bytes (one 3002 entry)
 //   --echo-work-us N       the echo backend spins N microseconds per request (a backend that does some
 //                          work, as every real one does); default 0, the proxy's worst case
+//   --quick                3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
+//   --json <file>          also writes the ratios there (bench/README.md, "The summary file")
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -32,7 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FrameClient, FrameServer } from '@pic-storage/frame-service';
-import { fail, median, option, stopChild } from './bench-kit.mjs';
+import { byMode, fail, median, option, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROXY_MAIN = join(ROOT, 'apps/admin-proxy/dist/main.js');
@@ -40,8 +42,8 @@ const TARGET = 0.7;
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
 const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
 const DEPTH = Number(process.env.BENCH_DEPTH || 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 
 /** Starts `args` with node; resolves with the child and the first stdout line JSON for which `ready` holds. */
 async function startChild(args, ready, options = {}) {
@@ -143,6 +145,8 @@ async function main() {
         `${ROUNDS} rounds of ${SECONDS} s per path, target ${TARGET}`,
     );
     console.log('clients   direct req/s   proxied req/s   ratio (median, range)          rets (direct | proxied)');
+    const summary = [];
+    const backendName = option('--backend') === undefined ? 'echo backend' : `backend ${backend}`;
     for (const clients of CLIENTS) {
       // Warm-up: JIT and connections of both paths.
       await run(paths.direct, clients, SECONDS / 2, request);
@@ -166,7 +170,20 @@ async function main() {
           `${ratio.toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`.padEnd(24) +
           `${ratio >= TARGET ? 'meets' : 'BELOW'} target   ${retText(rets.direct)} | ${retText(rets.proxied)}`,
       );
+      summary.push(
+        summaryRow({
+          what: `cmd ${cmd} through admin_proxy, ${clients} client(s) x ${DEPTH} in flight`,
+          ours: median(rates.proxied),
+          reference: median(rates.direct),
+          referenceName: `straight to the ${backendName}`,
+          unit: 'req/s',
+          ratio,
+          range: rangeOf(ratios),
+          goal: TARGET,
+        }),
+      );
     }
+    writeSummary('admin-proxy', { rows: summary });
   } finally {
     await cleanUp();
   }

@@ -30,6 +30,8 @@
 //   BENCH_SECONDS=2     length of one c-lib upload run
 //   BENCH_RUNS=10       processes per program run
 //   FDFS_C_TOOLS_DIR    where fdfs_test, fdfs_upload_file and fdfs_delete_file are (default /usr/bin)
+//   --quick             3 rounds, runs of 1 s or 5 processes, unless the variables above say otherwise
+//   --json <file>       also writes the ratios there (bench/README.md, "The summary file")
 import { Buffer } from 'node:buffer';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,12 +43,13 @@ import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { byMode, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = (process.env.BENCH_SIZE || '4096').split(',').map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
-const RUNS = Number(process.env.BENCH_RUNS || 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
+const RUNS = Number(process.env.BENCH_RUNS || byMode(10, 5));
 const TOOLS = process.env.FDFS_C_TOOLS_DIR || '/usr/bin';
 const run = promisify(execFile);
 /** Every program run and every connection attempt is bounded. */
@@ -228,16 +231,21 @@ async function main() {
   for (const s of skips) console.log(`skip ${s}`);
   if (list.length === 0) {
     console.log('bench: no FastDFS C client on this machine; nothing to measure');
+    writeSummary('c-stall', { skipped: `no FastDFS C client: ${skips.join('; ')}` });
     return;
   }
+  const notes = skips.map((s) => `${s} (skipped)`);
+  const rows = [];
   const servers = [];
   const stopAll = () => Promise.allSettled(servers.map((s) => s.stop()));
   process.once('SIGINT', () => stopAll().then(() => process.exit(130)));
   try {
     servers.push(await startEmbedded(true), await startEmbedded(false));
     const real = await realServer();
-    if (real.skip) console.log(`skip ${real.skip}`);
-    else servers.push(real);
+    if (real.skip) {
+      console.log(`skip ${real.skip}`);
+      notes.push(real.skip);
+    } else servers.push(real);
     for (const server of servers) {
       server.conf = await clientConf(server);
       server.files = new Map();
@@ -268,13 +276,28 @@ async function main() {
             rates[i].push(await runOnce(workload, servers[i], size));
           }
         }
-        const ratio = (a, b) => median(rates[a].map((r, round) => r / rates[b][round]));
+        const ratios = (a, b) => rates[a].map((r, round) => r / rates[b][round]);
+        const ratio = (a, b) => median(ratios(a, b));
         const row = [workload.name, size, workload.unit, ...rates.map((r) => format(median(r)))];
         row.push(`${ratio(0, 1).toFixed(1)}x`);
         if (servers.length > 2) row.push(ratio(0, 2).toFixed(2));
         console.log(row.join('\t'));
+        for (const reference of servers.length > 2 ? [1, 2] : [1]) {
+          rows.push(
+            summaryRow({
+              what: `${workload.name} ${size} B, C client on the embedded FastDFS (quickack on)`,
+              ours: median(rates[0]),
+              reference: median(rates[reference]),
+              referenceName: reference === 1 ? 'embedded FastDFS, quickack off' : 'real FastDFS',
+              unit: workload.unit,
+              ratio: ratio(0, reference),
+              range: rangeOf(ratios(0, reference)),
+            }),
+          );
+        }
       }
     }
+    writeSummary('c-stall', { rows, notes });
   } finally {
     await stopAll();
   }

@@ -23,6 +23,8 @@
 //   BENCH_CONCURRENCY=1,4    crops in flight
 //   BENCH_ROUNDS=5           runs per system per cell
 //   BENCH_SECONDS=2          duration of one run
+//   --quick                  3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
+//   --json <file>            also writes the ratios there (bench/README.md, "The summary file")
 import { Buffer } from 'node:buffer';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -35,12 +37,12 @@ import sharp from 'sharp';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { Cmd, decodeCropResponse, encodeCropRequest, resultName } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
-import { median, option } from './bench-kit.mjs';
+import { byMode, median, option, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY || '1,4').split(',').map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 const SOURCE = { width: 1600, height: 1200 };
 const CLIP = { width: 800, height: 600 };
 const THUMB = { width: 240, height: 180 };
@@ -245,6 +247,15 @@ async function main() {
     );
     const header = ['concurrency', ...systems.map((s) => `${s.name}/s`), '(c)/(b)', '(c)/(a)'];
     const rows = [];
+    const summary = [];
+    const references = [
+      { name: 'sharp', referenceName: 'bare sharp, in process', goal: TARGET_VS_SHARP },
+      {
+        name: 'convert',
+        referenceName: `${magick ?? 'ImageMagick'} convert, a process per crop`,
+        goal: TARGET_VS_CONVERT,
+      },
+    ];
     for (const concurrency of CONCURRENCIES) {
       const rates = new Map(systems.map((s) => [s.name, []]));
       for (const system of systems) await timedRun(system.run, concurrency, Math.min(1, SECONDS)); // warm-up
@@ -258,6 +269,21 @@ async function main() {
         }
       }
       const cut = rates.get('cut_svr');
+      for (const { name, referenceName, goal } of references.filter((r) => rates.has(r.name))) {
+        const ratios = cut.map((n, i) => n / rates.get(name)[i]);
+        summary.push(
+          summaryRow({
+            what: `cut_svr: fetch, crop, store; ${concurrency} in flight${via === undefined ? '' : ` (via ${via})`}`,
+            ours: median(cut),
+            reference: median(rates.get(name)),
+            referenceName,
+            unit: 'crops/s',
+            ratio: median(ratios),
+            range: rangeOf(ratios),
+            goal,
+          }),
+        );
+      }
       rows.push([
         String(concurrency),
         ...systems.map((s) => fmt(median(rates.get(s.name)))),
@@ -272,6 +298,8 @@ async function main() {
     const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
     console.log(`\n${line(header)}\n${rows.map(line).join('\n')}`);
     await fdfsClient.delete(sourceId).catch(() => undefined);
+    const notes = magick === undefined ? ['ImageMagick skipped: `convert` is missing or is not ImageMagick'] : [];
+    writeSummary('crop', { rows: summary, notes });
   } finally {
     await frame?.close();
     await fdfsClient?.close();

@@ -23,6 +23,8 @@
 //   BENCH_ROUNDS=5          runs per system
 //   BENCH_SECONDS=2         duration of one run
 //   BENCH_CLIENTS=64        connections, one request in flight each
+//   --quick                 3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
+//   --json <file>           also writes the ratios there (bench/README.md, "The summary file")
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -30,11 +32,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { median } from './bench-kit.mjs';
+import { byMode, median, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 const CLIENTS = Number(process.env.BENCH_CLIENTS || 64);
 const WARMUP_MS = 500;
 
@@ -89,6 +91,7 @@ async function bench() {
       `logs in ${dir}; ${availableParallelism()} CPUs, load ${loadavg()[0].toFixed(2)}`,
   );
   const running = [];
+  const summary = [];
   try {
     for (const system of systems) running.push(await system.start());
     const clientsOf = running.map(({ port }) =>
@@ -129,9 +132,18 @@ async function bench() {
     console.log('');
     systems.forEach((system, i) => console.log(`${system.name.padEnd(28)} ${fmt(median(rates[i]))} acks/s`));
     console.log('');
-    ratioLine('group fsync / fsync off', rates[0], rates[1], 0.8);
-    ratioLine('group fsync / per-request fsync, serial', rates[0], rates[2], 3);
-    ratioLine('group fsync / per-request fsync, x4', rates[0], rates[3]);
+    const what = `del_svr (group fsync), ${CLIENTS} clients, one entry per request`;
+    summary.push(
+      ratioLine('group fsync / fsync off', rates[0], rates[1], 0.8, { what, referenceName: 'del_svr, fsync = false' }),
+      ratioLine('group fsync / per-request fsync, serial', rates[0], rates[2], 3, {
+        what,
+        referenceName: 'a write + fdatasync per request, one at a time',
+      }),
+      ratioLine('group fsync / per-request fsync, x4', rates[0], rates[3], undefined, {
+        what,
+        referenceName: 'a write + fdatasync per request, 4 at once',
+      }),
+    );
   } finally {
     await Promise.all(running.map((server) => server.stop()));
     await rm(dir, { recursive: true, force: true });
@@ -143,14 +155,19 @@ async function bench() {
         `(${(stats.appends / Math.max(1, stats.syncs)).toFixed(1)} requests per fdatasync)`,
     );
   }
+  writeSummary('del-svr', { rows: summary });
 }
 
-function ratioLine(label, a, b, target) {
+/** Prints the median of the paired ratios a/b with their range; returns it as a summary row. */
+function ratioLine(label, a, b, target, { what, referenceName }) {
   const ratios = a.map((x, i) => x / b[i]);
   const m = median(ratios);
   const range = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
   const verdict = target === undefined ? '' : `; target >= ${target}x: ${m >= target ? 'met' : 'NOT met'}`;
   console.log(`${label.padEnd(42)} ${m.toFixed(2)}x  (rounds ${range}${verdict})`);
+  const [ours, reference] = [median(a), median(b)];
+  const unit = 'acks/s';
+  return summaryRow({ what, ours, reference, referenceName, unit, ratio: m, range: rangeOf(ratios), goal: target });
 }
 
 async function startDelSvr(dir, name, fsync) {

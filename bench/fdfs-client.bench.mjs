@@ -41,6 +41,8 @@
 //   BENCH_CONCURRENCY=1,16       operations in flight (client pool size; C driver threads)
 //   BENCH_ROUNDS=5               runs per system per cell
 //   BENCH_SECONDS=2              duration of one run (JS warm-up: a third of it)
+//   --quick                      3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
+//   --json <file>                also writes the tables' ratios there (bench/README.md, "The summary file")
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -50,14 +52,14 @@ import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildCDriver, openCSession } from './c-driver.mjs';
-import { median } from './bench-kit.mjs';
+import { byMode, median, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
 const SIZES = numbers(process.env.BENCH_SIZE, '4096,81920');
 const CONCURRENCIES = numbers(process.env.BENCH_CONCURRENCY, '1,16');
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 const DOWNLOAD_FILES = 64;
 // Untimed uploads and deletes around the timed runs go this wide whatever the cell's concurrency,
 // to keep the untimed part of a cell short. Only `concurrency` operations are in flight in a timed
@@ -274,6 +276,32 @@ async function openSession({ tracker, Client }, op, size, concurrency) {
   };
 }
 
+/** ' <version>' of the storages of the FastDFS at `tracker` (what its tracker reports), or '' if it says none. */
+async function serverVersion(tracker, Client) {
+  const client = new Client({ trackers: [tracker] });
+  try {
+    const groups = await client.listGroups();
+    const storages = await client.listStorages(groups[0].group);
+    const versions = [...new Set(storages.map((s) => s.version).filter(Boolean))];
+    return versions.length === 0 ? '' : ` ${versions.join('/')}`;
+  } catch {
+    return '';
+  } finally {
+    await client.close();
+  }
+}
+
+/** ' <version>' of the installed FastDFS C tools (fdfs_test prints it), or ''. */
+function cVersion() {
+  try {
+    execFileSync('fdfs_test', [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 });
+  } catch (e) {
+    const m = /test program (v\S+)/.exec(String(e.stdout));
+    if (m !== null) return ` ${m[1]}`;
+  }
+  return '';
+}
+
 const sizeLabel = (n) => (n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
 
 /** A system: a name and how to open a session of it in one cell. */
@@ -292,11 +320,15 @@ const cSystem = (name, tracker, driver, Client) => ({
     }),
 });
 
+/** The rows of the --json summary, one per cell of each two-system table. */
+const summaryRows = [];
+
 /**
  * The cell loop: systems run alternately, one row per cell; with two systems a ratio A/B, its
- * range over the rounds, and pass/short against `target` when there is one.
+ * range over the rounds, and pass/short against `target` when there is one. In the --json summary,
+ * `where` says what the cells ran on and `referenceName` what the second system is.
  */
-async function compare(title, systems, target) {
+async function compare(title, systems, target, { where = '', referenceName = systems[1]?.name } = {}) {
   const began = performance.now();
   console.log(`\n${title}`);
   const columns = systems.map((s) => Math.max(s.name.length, 12));
@@ -344,6 +376,18 @@ async function compare(title, systems, target) {
           const spread = (hi - lo) / 2 / mid;
           spreads.push(spread);
           row += `  ${`${mid.toFixed(2)} [${lo.toFixed(2)}..${hi.toFixed(2)}]`.padEnd(20)}`;
+          summaryRows.push(
+            summaryRow({
+              what: `${op} ${sizeLabel(size)} c=${concurrency}${where}`,
+              ours: median(rates[0]),
+              reference: median(rates[1]),
+              referenceName,
+              unit: 'ops/s',
+              ratio: mid,
+              range: rangeOf(ratios),
+              goal: target,
+            }),
+          );
           row += `  ${`±${(spread * 100).toFixed(0)}%`.padStart(5)}`;
           if (target) {
             // Judged as printed (two decimals), so that a row never reads "0.80 ... short".
@@ -380,6 +424,9 @@ const runsC = cDriver !== undefined && !cDriver.skip;
 const runsReal = realTracker !== undefined && wants('embedded-vs-real');
 // The embedded FastDFS is needed unless every table runs on the real one.
 const embedded = Baseline || runsReal || !realTracker || !runsC ? await startEmbedded() : undefined;
+const realVersion = runsReal ? await serverVersion(realTracker, Current) : '';
+/** What the --json summary says was left out. */
+const notes = [];
 try {
   console.log(
     `fastdfs-client-ts benchmark: ${ROUNDS} rounds of ${SECONDS} s per system and cell, ` +
@@ -393,10 +440,16 @@ try {
       `current client vs. baseline ${baselineRef} (${baseline.sha.slice(0, 12)}), embedded FastDFS; ` +
         'ratio = current/baseline',
       [jsSystem('current', embedded.tracker, Current), jsSystem('baseline', embedded.tracker, Baseline)],
+      undefined,
+      {
+        where: ', embedded FastDFS',
+        referenceName: `fastdfs-client-ts at ${baselineRef} (${baseline.sha.slice(0, 12)})`,
+      },
     );
   }
   if (cDriver?.skip) {
     console.log(`\nclient vs. C client: skipped, ${cDriver.skip}`);
+    notes.push(`client vs. C client skipped: ${cDriver.skip}`);
   } else if (runsC) {
     tables++;
     const tracker = realTracker ?? embedded?.tracker;
@@ -407,6 +460,10 @@ try {
       `client vs. C client, both on the ${server}; ratio = fastdfs-client-ts / C client (libfdfsclient)`,
       [jsSystem('fastdfs-client-ts', tracker, Current), cSystem('C client', tracker, cDriver.path, Current)],
       TARGET,
+      {
+        where: realTracker ? `, real FastDFS${realVersion}` : ', embedded FastDFS',
+        referenceName: `FastDFS C client, libfdfsclient${cVersion()}`,
+      },
     );
   }
   if (runsReal) {
@@ -415,9 +472,16 @@ try {
       `embedded vs. real FastDFS at ${realTracker}, both with fastdfs-client-ts; ratio = embedded/real`,
       [jsSystem('embedded', embedded.tracker, Current), jsSystem('real', realTracker, Current)],
       TARGET,
+      { where: ', embedded FastDFS, fastdfs-client-ts', referenceName: `real FastDFS${realVersion}, same client` },
     );
   }
   if (tables === 0) await compare('current client, embedded FastDFS', [jsSystem('current', embedded.tracker, Current)]);
+  if (!runsReal) notes.push('embedded vs. real FastDFS skipped: no FDFS_TRACKER');
+  writeSummary('fdfs-client', {
+    rows: summaryRows,
+    skipped: summaryRows.length === 0 ? (cDriver?.skip ?? 'no reference to compare with') : undefined,
+    notes,
+  });
 } catch (e) {
   if (!(e instanceof Interrupted)) throw e;
   process.exitCode = 130;

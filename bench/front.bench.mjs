@@ -37,6 +37,9 @@
 //   --connections N     wrk connections (64)               --threads N       wrk threads (1)
 //   --files N           distinct files of cell 2 (200)     --flood-files N   distinct files of cell 4 (1500)
 //   --concurrency N     uploads in flight, cell 3 (16)     --cells LIST      which cells (1,2,3,4)
+//   --quick             3 rounds of 2 s unless --rounds / --seconds say otherwise
+//   --json <file>       also writes the table there (bench/README.md, "The summary file"); CPU time per request
+//                       is a row of its own there, oriented like the rest (ratio > 1: ours spent less)
 /* global fetch, AbortSignal, FormData */
 import { Blob, Buffer } from 'node:buffer';
 import { existsSync } from 'node:fs';
@@ -46,7 +49,17 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { DesKey, issueSessionKey } from '@pic-storage/session-key';
-import { fail, freePort, median, option } from './bench-kit.mjs';
+import {
+  byMode,
+  fail,
+  freePort,
+  median,
+  option,
+  orientedRatio,
+  rangeOf,
+  summaryRow,
+  writeSummary,
+} from './bench-kit.mjs';
 import { cpuSecondsOf, pictureJpeg, roundRobinScript, rssOf, runWrk, sampleRss, timedLoop } from './front-load.mjs';
 import {
   appMain,
@@ -60,8 +73,8 @@ import {
 } from './front-processes.mjs';
 
 const MB = 1024 * 1024;
-const ROUNDS = count('--rounds', 5);
-const SECONDS = count('--seconds', 5);
+const ROUNDS = count('--rounds', byMode(5, 3));
+const SECONDS = count('--seconds', byMode(5, 2));
 const CONNECTIONS = count('--connections', 64);
 const THREADS = count('--threads', 1);
 const MISS_FILES = count('--files', 200);
@@ -220,6 +233,9 @@ async function cacheHit(ctx) {
     console.log(`  front cache: ${cache.hits} hits, ${cache.misses} misses`);
     const vsVarnish = ratiosOf(results, 'front', 'varnish');
     const vsBare = ratiosOf(results, 'front', 'node:http');
+    const hit = `cache hit, one ${Math.round(ctx.jpeg.length / 1000)} KB JPEG, wrk -c${CONNECTIONS}`;
+    summarize(hit, results, 'front', 'varnish', vsVarnish, { goal: GOAL_HIT });
+    summarize(`${hit} (the ceiling)`, results, 'front', 'node:http', vsBare, { cpu: false });
     return [
       row('1 cache hit, 80 KB', results, 'front', 'varnish', vsVarnish, `>= ${GOAL_HIT.toFixed(1)}`, GOAL_HIT),
       row('1 (ceiling)', results, 'front', 'node:http', vsBare, 'info'),
@@ -255,7 +271,15 @@ async function cacheMiss(ctx) {
     summary(results);
     console.log(`  front RSS with the cache off: max ${mb(max)} (what cell 4's budget comes on top of)`);
     console.log(`  front cache: ${cache.hits} hits, ${cache.misses} misses, ${cache.origin_fetches} FastDFS downloads`);
-    return [row(`2 cache miss, ${ids.length} files`, results, 'front', 'nginx', ratiosOf(results, 'front', 'nginx'))];
+    const vsNginx = ratiosOf(results, 'front', 'nginx');
+    summarize(
+      `cache miss (cache off), ${ids.length} files round robin, wrk -c${CONNECTIONS}`,
+      results,
+      'front',
+      'nginx',
+      vsNginx,
+    );
+    return [row(`2 cache miss, ${ids.length} files`, results, 'front', 'nginx', vsNginx)];
   } finally {
     await ctx.children.stop(front.child);
   }
@@ -311,6 +335,10 @@ async function uploads(ctx) {
     );
     summary(results, 'uploads');
     const ratios = ratiosOf(results, 'upload.cgi', 'FdfsClient');
+    summarize(`upload.cgi, ${UPLOAD_CONCURRENCY} in flight`, results, 'upload.cgi', 'FdfsClient', ratios, {
+      unit: 'uploads/s',
+      goal: GOAL_UPLOAD,
+    });
     return [
       row(
         `3 uploads, c=${UPLOAD_CONCURRENCY}`,
@@ -347,6 +375,21 @@ async function rssUnderLoad(ctx) {
     const cache = await frontStatus(front);
     const max = Math.max(peak.max, settled.max);
     const over = max - RSS_BUDGET;
+    const allowed = RSS_BUDGET + RSS_ALLOWANCE;
+    // As a ratio oriented like the rest: allowed / max RSS, at least 1 when the RSS stays within what is allowed.
+    summaryRows.push(
+      summaryRow({
+        what: `max RSS, cache_memory ${mb(RSS_BUDGET)}, flooded by ${ids.length} files`,
+        ours: max / MB,
+        reference: allowed / MB,
+        referenceName: `cache budget + ${mb(RSS_ALLOWANCE)}`,
+        unit: 'MB',
+        ratio: orientedRatio(max, allowed, false),
+        goal: 1,
+        higherIsBetter: false,
+      }),
+    );
+    if (suspect(flood) !== '') notes.push(`RSS flood had failed requests${suspect(flood)}`);
     console.log(
       `  rss: ${ids.length} files x ${ctx.jpeg.length} B = ${mb(ids.length * ctx.jpeg.length)} flooded for ` +
         `${FLOOD_SECONDS} s at ${rate(flood.rate)} req/s${suspect(flood)}; RSS idle ${mb(idle)}, ` +
@@ -382,6 +425,61 @@ function summary(results, unit = 'req') {
     const p99 = medianOf('p99', (v) => `p99 ${v.toFixed(2)} ms`);
     const cpu = medianOf('cpuUs', (v) => `CPU ${v.toFixed(0)} µs/${unit.replace(/s$/, '')}`);
     console.log(`  ${name}: median ${rate(median(runs.map((r) => r.rate)))} ${unit}/s${p50}${p99}${cpu}`);
+  }
+}
+
+/** What each reference system of the table is, for the --json summary. */
+const REFERENCE_NAMES = {
+  varnish: 'varnish in front of nginx',
+  'node:http': 'bare node:http answering a Buffer',
+  nginx: 'nginx from disk',
+  FdfsClient: 'FdfsClient.upload, same FastDFS',
+};
+/** The rows of the --json summary, and what it notes: cells skipped, runs with failed requests. */
+const summaryRows = [];
+const notes = [];
+
+/**
+ * Adds a compared pair to the summary: the rate, and (with `cpu`) the CPU time per request, where less is
+ * better. Runs with failed requests become notes.
+ */
+function summarize(what, results, ours, reference, ratios, { unit = 'req/s', goal, cpu = true } = {}) {
+  const rateOf = (name) => median(results.get(name).map((r) => r.rate));
+  const referenceName = REFERENCE_NAMES[reference];
+  summaryRows.push(
+    summaryRow({
+      what,
+      ours: rateOf(ours),
+      reference: rateOf(reference),
+      referenceName,
+      unit,
+      ratio: median(ratios),
+      range: rangeOf(ratios),
+      goal,
+    }),
+  );
+  const pairs = results
+    .get(ours)
+    .map((r, i) => [r.cpuUs, results.get(reference)[i].cpuUs])
+    .filter(([a, b]) => a > 0 && b > 0);
+  if (cpu && pairs.length > 0) {
+    const cpuRatios = pairs.map(([a, b]) => orientedRatio(a, b, false));
+    summaryRows.push(
+      summaryRow({
+        what: `${what}: CPU time per ${unit === 'uploads/s' ? 'upload' : 'request'}`,
+        ours: median(pairs.map(([a]) => a)),
+        reference: median(pairs.map(([, b]) => b)),
+        referenceName,
+        unit: 'µs',
+        ratio: median(cpuRatios),
+        range: rangeOf(cpuRatios),
+        higherIsBetter: false,
+      }),
+    );
+  }
+  for (const name of [ours, reference]) {
+    const bad = results.get(name).filter((r) => suspect(r) !== '');
+    if (bad.length > 0) notes.push(`${what}: ${bad.length} run(s) of ${name} had failed requests${suspect(bad[0])}`);
   }
 }
 
@@ -425,11 +523,15 @@ async function main() {
   const tools = { wrk: findTool('wrk'), nginx: findTool('nginx'), varnishd: findTool('varnishd') };
   const cells = CELLS.filter((cell) => {
     const missing = CELL_TOOLS[cell].filter((tool) => tools[tool] === undefined);
-    if (missing.length > 0) console.log(`cell ${cell} skipped: no ${missing.join(', no ')}`);
+    if (missing.length > 0) {
+      console.log(`cell ${cell} skipped: no ${missing.join(', no ')}`);
+      notes.push(`cell ${cell} skipped: no ${missing.join(', no ')}`);
+    }
     return missing.length === 0;
   });
   if (cells.length === 0) {
     console.log('skipped: nothing to run');
+    writeSummary('front', { skipped: notes.join('; ') });
     return;
   }
 
@@ -492,8 +594,15 @@ async function main() {
     );
     const run = { 1: cacheHit, 2: cacheMiss, 3: uploads, 4: rssUnderLoad };
     const rows = new Map();
-    for (const cell of RUN_ORDER.filter((c) => cells.includes(c))) rows.set(cell, await run[cell](ctx));
+    // The summary rows of each cell, to list them 1 to 4 too.
+    const summaryOf = new Map();
+    for (const cell of RUN_ORDER.filter((c) => cells.includes(c))) {
+      const before = summaryRows.length;
+      rows.set(cell, await run[cell](ctx));
+      summaryOf.set(cell, summaryRows.slice(before));
+    }
     printTable(cells.flatMap((cell) => rows.get(cell)));
+    writeSummary('front', { rows: cells.flatMap((cell) => summaryOf.get(cell)), notes });
   } finally {
     await cleanup();
   }

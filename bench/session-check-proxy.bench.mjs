@@ -12,6 +12,8 @@
 // cell the median checks/s of each path and the median of the paired ratios with their range.
 //
 //   BENCH_CLIENTS=1,16   BENCH_DEPTH=16   BENCH_ROUNDS=5   BENCH_SECONDS=2
+//   --quick              3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
+//   --json <file>        also writes the ratios there (bench/README.md, "The summary file")
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -21,13 +23,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DEV_DES_KEY } from '@pic-storage/session-key';
 import { runLoad, SessionKeySource } from './session-check.bench.mjs';
-import { freePort, median, stopChild } from './bench-kit.mjs';
+import { byMode, freePort, median, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
 const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
+const DEPTH = Number(process.env.BENCH_DEPTH || 16);
 const TARGET = 0.7;
 
 /** Starts an app's dist/main.js with PIC_CONF_DIR=dir; resolves once `port` accepts connections. */
@@ -70,6 +73,7 @@ async function main() {
     const title = 'session checks, admin_proxy vs. straight to sess_check_svr (memory counts)';
     console.log(`${title}; ${ROUNDS} rounds of ${SECONDS} s, target ${TARGET}`);
     console.log('clients   straight/s   proxied/s   ratio (median, range)   rets (straight | proxied)');
+    const summary = [];
     for (const clients of CLIENTS) {
       const rates = { straight: [], proxied: [] };
       const rets = { straight: new Map(), proxied: new Map() };
@@ -94,7 +98,20 @@ async function main() {
         `${retText(rets.straight)} | ${retText(rets.proxied)}`,
       ];
       console.log(cells.join('   '));
+      summary.push(
+        summaryRow({
+          what: `session checks through admin_proxy, ${clients} client(s) x ${DEPTH} in flight`,
+          ours: median(rates.proxied),
+          reference: median(rates.straight),
+          referenceName: 'straight to sess_check_svr',
+          unit: 'checks/s',
+          ratio,
+          range: rangeOf(ratios),
+          goal: TARGET,
+        }),
+      );
     }
+    writeSummary('session-check-proxy', { rows: summary });
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     await rm(dir, { recursive: true, force: true });

@@ -22,6 +22,8 @@
 //   BENCH_DEPTH=16         checks in flight per client
 //   BENCH_ROUNDS=5         runs per server per cell
 //   BENCH_SECONDS=2        duration of one run
+//   --quick                3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
+//   --json <file>          also writes the ratios there (bench/README.md, "The summary file")
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -33,7 +35,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Cmd, encodeSessionCheckRequest } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
 import { DesKey, DEV_DES_KEY, issueSessionKey, unixTime } from '@pic-storage/session-key';
-import { fail, freePort, median, option, stopChild } from './bench-kit.mjs';
+import { byMode, fail, freePort, median, option, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SVR_MAIN = join(ROOT, 'apps/sess-check-svr/dist/main.js');
@@ -42,8 +44,8 @@ const MAX_CHECKS = 30;
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
 const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
 const DEPTH = Number(process.env.BENCH_DEPTH || 16);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
+const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 
 /**
  * Session keys to check, each handed out `uses` times, then a new one: distinct keys (uid and
@@ -155,6 +157,7 @@ async function measureVia(via) {
     const spread = `${fmt(median(rates))} (${fmt(Math.min(...rates))}-${fmt(Math.max(...rates))})`;
     console.log(`${String(clients).padStart(7)}   ${spread.padEnd(33)}${retText(rets)}`);
   }
+  writeSummary('session-check', { skipped: `--via ${via}: one address measured, nothing to compare it with` });
 }
 
 /** Memory counts against Redis counts, each server a process of its own. */
@@ -196,6 +199,7 @@ async function measureCounters() {
     } else {
       console.log(`(no ${REDIS_SERVER}: memory counts only)`);
     }
+    const summary = [];
     const names = Object.keys(servers);
     const keys = Object.fromEntries(names.map((name, i) => [name, new SessionKeySource(desKey, { channel: i })]));
     console.log(
@@ -222,7 +226,24 @@ async function measureCounters() {
           (ratios.length ? `${median(ratios).toFixed(2)} (${range(ratios)})` : '-').padEnd(31) +
           `${retText(rets.memory)} | ${rets.redis ? retText(rets.redis) : '-'}`,
       );
+      if (ratios.length > 0) {
+        summary.push(
+          summaryRow({
+            what: `session checks, counts in Redis, ${clients} client(s) x ${DEPTH} in flight`,
+            ours: median(rates.redis),
+            reference: median(rates.memory),
+            referenceName: 'the same, counts in memory',
+            unit: 'checks/s',
+            ratio: median(ratios),
+            range: rangeOf(ratios),
+          }),
+        );
+      }
     }
+    writeSummary('session-check', {
+      rows: summary,
+      skipped: servers.redis === undefined ? `no ${REDIS_SERVER}: nothing to compare memory counts with` : undefined,
+    });
   } finally {
     await cleanUp();
   }
