@@ -36,7 +36,7 @@ const MAX_SECONDS = 3_600;
 
 /** The proxy's options from its conf; every bad value is a ConfigError naming file, line and key. */
 export function readProxyConf(conf: ConfReader, env: NodeJS.ProcessEnv = process.env): AdminProxyOptions {
-  const server = readFrameServerConf(conf, ADMIN_PROXY_PORT, env);
+  const server = readFrameServerConf(conf, ADMIN_PROXY_PORT, env, { publicListener: true });
   const seconds = (key: string, fallbackMs: number, max = MAX_SECONDS): number => {
     const s = conf.int(key, 1, max);
     return s === undefined ? fallbackMs : s * 1000;

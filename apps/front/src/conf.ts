@@ -3,6 +3,7 @@ import { ConfigError } from 'fastdfs-protocol';
 import {
   isClusterKey,
   parseHostPort,
+  publicBindAddr,
   readClusters,
   readServiceConf,
   type ClusterMap,
@@ -161,7 +162,8 @@ export function readFrontConf(conf: ConfReader, env: NodeJS.ProcessEnv = process
   }
   return {
     http: {
-      host: conf.string('bind_addr') || d.host,
+      // the one public HTTP port: PIC_BIND_ADDR (the Docker image's 0.0.0.0) wins over bind_addr
+      host: publicBindAddr(conf, d.host, env),
       port: port(conf, env),
       maxConnections: conf.int('max_connections', 1, 1_000_000) ?? d.maxConnections,
       keepAliveTimeoutMs: (conf.int('keep_alive_timeout', 1, 3600) ?? d.keepAliveTimeout) * 1000,

@@ -1,11 +1,12 @@
 import type { ConfReader } from 'fastdfs-conf';
 import { ConfigError } from 'fastdfs-protocol';
 import { FRAME_SERVER_DEFAULTS, type FrameServerOptions } from '@pic-storage/frame-service';
+import { publicBindAddr } from './bind-addr.js';
 
 /**
  * The conf keys every framed service has, with FastDFS's spelling and units (seconds):
  *
- *   bind_addr = 127.0.0.1                 # listen address
+ *   bind_addr = 127.0.0.1                 # listen address; PIC_BIND_ADDR overrides it for a public listener
  *   port = 9010                           # PIC_PORT overrides it (a second instance of a service)
  *   max_connections = 1024
  *   max_in_flight_per_connection = 64     # requests of one connection served at once
@@ -23,10 +24,16 @@ export const FRAME_SERVER_CONF_KEYS = [
 
 export type FrameServerConf = Omit<FrameServerOptions, 'handlers' | 'fallback' | 'logger' | 'allowAddress'>;
 
+export interface FrameServerConfOptions {
+  /** A port other machines reach (admin_proxy): PIC_BIND_ADDR, when set, wins over bind_addr. */
+  publicListener?: boolean;
+}
+
 export function readFrameServerConf(
   conf: ConfReader,
   defaultPort: number,
   env: NodeJS.ProcessEnv = process.env,
+  options: FrameServerConfOptions = {},
 ): FrameServerConf {
   let port = conf.int('port', 0, 65535) ?? defaultPort;
   if (env.PIC_PORT !== undefined && env.PIC_PORT !== '') {
@@ -37,7 +44,9 @@ export function readFrameServerConf(
   }
   const idle = conf.int('idle_timeout', 1, 86_400);
   return {
-    host: conf.string('bind_addr') || FRAME_SERVER_DEFAULTS.host,
+    host: options.publicListener
+      ? publicBindAddr(conf, FRAME_SERVER_DEFAULTS.host, env)
+      : conf.string('bind_addr') || FRAME_SERVER_DEFAULTS.host,
     port,
     maxConnections: conf.int('max_connections', 1, 1_000_000) ?? FRAME_SERVER_DEFAULTS.maxConnections,
     maxInFlightPerConnection:

@@ -4,5 +4,11 @@ export { confDir, dataDir, readServiceConf, shownPath, type ServiceConf } from '
 export { ClusterClients, DEFAULT_TRACKER, isClusterKey, readClusters, type ClusterMap } from './clusters.js';
 export { runService, ServiceBusyError, type RunningService } from './run-service.js';
 export { stopOnSignals, STOP_TIMEOUT_MS, type StopOnSignalsOptions } from './stop-on-signals.js';
-export { FRAME_SERVER_CONF_KEYS, readFrameServerConf, type FrameServerConf } from './frame-server-conf.js';
+export {
+  FRAME_SERVER_CONF_KEYS,
+  readFrameServerConf,
+  type FrameServerConf,
+  type FrameServerConfOptions,
+} from './frame-server-conf.js';
+export { publicBindAddr } from './bind-addr.js';
 export { parseHostPort } from './host-port.js';
