@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './bench-kit.mjs';
+import { FRONT_NODE_ARGS } from '../apps/stack/dist/service-table.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** A child that ignores SIGTERM this long is killed. */
@@ -63,6 +64,9 @@ export class ChildSet {
   }
 }
 
+/** glibc's MALLOC_* tunables of this shell (MALLOC_ARENA_MAX=2 ...), passed on to the front to try them. */
+const mallocEnv = () => Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('MALLOC_')));
+
 /** The last OUTPUT_KEPT bytes a stream gave, for an error message. */
 function tail(stream) {
   let text = '';
@@ -75,8 +79,12 @@ function tail(stream) {
  * { child, entry } once it logs its `listening` line (pino JSON on stdout; the rest is read and dropped).
  */
 export function startApp(children, app, env) {
-  const child = children.spawn(process.execPath, [appMain(app)], {
-    env: { PATH: process.env.PATH, ...env },
+  // The front with the node options the stack gives it (FRONT_NODE_ARGS), or BENCH_FRONT_NODE_ARGS instead,
+  // e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" or "--max-semi-space-size=16", to profile it or try a setting.
+  const frontArgs = process.env.BENCH_FRONT_NODE_ARGS?.split(' ').filter(Boolean) ?? FRONT_NODE_ARGS;
+  const nodeArgs = app === 'front' ? frontArgs : [];
+  const child = children.spawn(process.execPath, [...nodeArgs, appMain(app)], {
+    env: { PATH: process.env.PATH, ...(app === 'front' ? mallocEnv() : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr = tail(child.stderr);

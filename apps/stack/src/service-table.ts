@@ -8,7 +8,17 @@ export interface StackService {
   app: string;
   /** PIC_PORT for this instance; undefined: the port of the service's own conf. */
   port?: number;
+  /** Node options before the main script. */
+  nodeArgs?: readonly string[];
 }
+
+/**
+ * The front's young generation at 4 MB a semi-space instead of V8's 16: its garbage is per-request
+ * and short-lived, so the smaller nursery costs little (measured in bench/front.bench.mjs, cell 1)
+ * and keeps its RSS within the cache budget + 150 MB under a flood of misses (cell 4), where the
+ * default young generation alone holds up to 48 MB more. V8 reads it at start only.
+ */
+export const FRONT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4'];
 
 /** What `npm start` runs, in start order: the FastDFS first, the entry points (proxy, front) last. */
 export function stackServices(conf: StackConf): StackService[] {
@@ -25,6 +35,8 @@ export function stackServices(conf: StackConf): StackService[] {
     ports.forEach((port, i) => services.push({ name: `${app}#${i + 1}`, app, port }));
   }
   services.push({ name: 'admin-proxy', app: 'admin-proxy' });
-  conf.frontPorts.forEach((port, i) => services.push({ name: `front#${i + 1}`, app: 'front', port }));
+  conf.frontPorts.forEach((port, i) =>
+    services.push({ name: `front#${i + 1}`, app: 'front', port, nodeArgs: FRONT_NODE_ARGS }),
+  );
   return services;
 }

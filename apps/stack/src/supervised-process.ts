@@ -60,7 +60,10 @@ export class SupervisedProcess {
     if (service.port !== undefined) env.PIC_PORT = String(service.port);
     else delete env.PIC_PORT;
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...(service.nodeArgs ?? []), main], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     logger.info({ service: service.name, pid: child.pid }, 'service started');
     const output = child.stdout as NodeJS.ReadableStream;
