@@ -20,7 +20,7 @@ import { FdfsClient } from 'fastdfs-client-ts';
 import { DEV_DES_KEY, issueSessionKey } from '@pic-storage/session-key';
 import { fuzzFrames, probe } from '../helpers/frame-fuzz.js';
 import { startEmbedded } from '../helpers/raw-client.js';
-import { allPorts, writeStackConf, type StackPorts } from '../helpers/stack-conf.js';
+import { allPorts, portRefused, writeStackConf, type StackPorts } from '../helpers/stack-conf.js';
 import { REPO, startStackProcess, type StackProcess } from '../helpers/stack-process.js';
 
 const READY_MS = 60_000;
@@ -421,15 +421,7 @@ describe('the stack under npm start', () => {
     expect(await stack.exited).toEqual({ code: 0, signal: null });
     expect(await stackProcesses()).toEqual([]);
     for (const port of allPorts(ports)) {
-      const refused = await new Promise<boolean>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port });
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(false);
-        });
-        socket.once('error', () => resolve(true));
-      });
-      expect(refused, `port ${port}`).toBe(true);
+      expect(await portRefused(port), `port ${port}`).toBe(true);
     }
   }, 30_000);
 });

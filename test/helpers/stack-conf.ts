@@ -4,7 +4,7 @@
  * file, as a deployment would set it; the cluster is the embedded FastDFS on its tracker port.
  */
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface StackPorts {
@@ -111,4 +111,20 @@ export function allPorts(ports: StackPorts): number[] {
     ...ports.csDelSvr,
     ports.front,
   ];
+}
+
+/** Whether a connection to `port` is refused (nothing listens); a connect or a 5 s silence is not. */
+export function portRefused(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 5_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }

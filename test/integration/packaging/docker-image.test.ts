@@ -14,7 +14,6 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +31,7 @@ import {
   type ReplayedImage,
   type RunningImage,
 } from '../../helpers/docker-replay.js';
-import { allPorts, writeStackConf, type StackPorts } from '../../helpers/stack-conf.js';
+import { allPorts, portRefused, writeStackConf, type StackPorts } from '../../helpers/stack-conf.js';
 import { quadrantPicture } from '../../helpers/test-pictures.js';
 import { postUpload, uploadForm } from '../../helpers/upload-form.js';
 import { REPO, listFiles } from './commands.js';
@@ -152,21 +151,6 @@ function procAddress(hex: string): string {
   return bytes.every((b) => b === 0) ? '::' : bytes.toString('hex');
 }
 
-function refused(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 5_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-}
-
 /** Uid and gid (real) of a process, and its pid inside its innermost PID namespace. */
 async function processIds(pid: number): Promise<{ uid: number; gid: number; nsPid: number; ppid: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -229,9 +213,9 @@ describe('the image running', () => {
       const status = await fetch(`http://${host}:${ports.front}/status`);
       expect(status.status).toBe(200);
       expect(((await status.json()) as { service: string }).service).toBe('front');
-      expect(await refused(host, ports.adminProxy), PROXY_BIND).toBe(false);
-      expect(await refused(host, ports.sessCheck)).toBe(true);
-      expect(await refused(host, ports.tracker)).toBe(true);
+      expect(await portRefused(ports.adminProxy, host), PROXY_BIND).toBe(false);
+      expect(await portRefused(ports.sessCheck, host)).toBe(true);
+      expect(await portRefused(ports.tracker, host)).toBe(true);
     },
   );
 
@@ -256,7 +240,7 @@ describe('the image running', () => {
     const run = running as RunningImage;
     const services = await childrenOf(run.pid);
     expect(await run.stop()).toEqual({ code: 0, signal: null });
-    for (const port of allPorts(ports)) expect(await refused('127.0.0.1', port), `port ${port}`).toBe(true);
+    for (const port of allPorts(ports)) expect(await portRefused(port, '127.0.0.1'), `port ${port}`).toBe(true);
     for (const pid of services)
       expect(
         await processIds(pid).then(

@@ -6,12 +6,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FdfsClient } from 'fastdfs-client-ts';
-import { allPorts, writeStackConf, type StackPorts } from '../../helpers/stack-conf.js';
+import { allPorts, portRefused, writeStackConf, type StackPorts } from '../../helpers/stack-conf.js';
 import { startStackProcess, type StackLogLine } from '../../helpers/stack-process.js';
 
 const WAIT_MS = 20_000;
@@ -98,21 +97,6 @@ async function waitFor(what: string, done: () => boolean): Promise<void> {
   }
 }
 
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 5_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-}
-
 /** The parent pid of `pid`, from /proc (Linux). */
 async function parentOf(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -133,7 +117,7 @@ async function uploadOne(s: Started): Promise<void> {
 async function expectStoppedAndGone(s: Started, reason: string): Promise<void> {
   await waitFor('the server process to exit', () => !alive(s.serverPid));
   await waitFor('every process of the group to exit', () => !groupAlive(s.npmPid));
-  for (const port of allPorts(ports)) expect(await refused(port), `port ${port}`).toBe(true);
+  for (const port of allPorts(ports)) expect(await portRefused(port), `port ${port}`).toBe(true);
   // A clean stop: the signal seen, the listeners closed, the state file written with the upload counted.
   expect(s.logs.find((l) => l.name === 'stack' && l.msg === 'stopping')?.reason).toBe(reason);
   expect(s.logs.some((l) => l.msg === 'embedded FastDFS stopped')).toBe(true);
