@@ -13,11 +13,11 @@
  * The screenshots go to a temp folder (printed), never into the repository. Skipped, saying so,
  * where /usr/bin/chromium (or $CHROMIUM_BIN) is missing; .ci/run installs it.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { hasChromium, launchChromium, warnWhenNoChromium } from '../helpers/chromium.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFileId } from 'fastdfs-client-ts';
@@ -31,8 +31,6 @@ import {
 } from '../helpers/front-server.js';
 import { QUADRANTS, quadrantPicture, type Rgb } from '../helpers/test-pictures.js';
 
-const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM_BIN);
 const TITLE = 'the operator page in a real browser';
 
 /** Milliseconds for any one browser step (launch, navigation, a selector to appear). */
@@ -44,9 +42,7 @@ const PICTURE = { width: 240, height: 160 } as const;
 const RATE_COLOR: Rgb = [0x25, 0x63, 0xeb];
 const RATIO_COLOR: Rgb = [0x16, 0xa3, 0x4a];
 
-if (!hasChromium) {
-  console.warn(`${TITLE}: skipped, ${CHROMIUM_BIN} is not installed (apt-get install chromium; .ci/run does)`);
-}
+warnWhenNoChromium(TITLE);
 
 describe.skipIf(!hasChromium)(TITLE, () => {
   let backends: FrontBackends | undefined;
@@ -67,12 +63,7 @@ describe.skipIf(!hasChromium)(TITLE, () => {
     pictureId = await backends.fdfsClient.upload(await quadrantPicture('jpeg', PICTURE.width, PICTURE.height), {
       ext: 'jpg',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      args: ['--no-sandbox'],
-      headless: true,
-      timeout: STEP_TIMEOUT_MS,
-    });
+    browser = await launchChromium(STEP_TIMEOUT_MS);
   });
 
   afterAll(async () => {

@@ -11,10 +11,10 @@
  *
  * Skipped, saying so, where /usr/bin/chromium (or $CHROMIUM_BIN) is missing; .ci/run installs it.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { hasChromium, launchChromium, warnWhenNoChromium } from '../helpers/chromium.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -35,8 +35,6 @@ import {
 } from '../helpers/front-server.js';
 import { quadrantPicture } from '../helpers/test-pictures.js';
 
-const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM_BIN);
 const TITLE = 'upload.cgi from a real browser on another origin';
 
 /** Milliseconds for any one browser step (launch, navigation, the upload and the picture's load). */
@@ -47,9 +45,7 @@ const PICTURE = { width: 300, height: 150 } as const;
 const LIMITS = { widthLimit: 200, heightLimit: 200 } as const;
 const FITTED = { width: 200, height: 100 } as const;
 
-if (!hasChromium) {
-  console.warn(`${TITLE}: skipped, ${CHROMIUM_BIN} is not installed (apt-get install chromium; .ci/run does)`);
-}
+warnWhenNoChromium(TITLE);
 
 /** What the page's script saw: state is loaded | refused | img-error | fetch-rejected. */
 interface PageOutcome {
@@ -86,12 +82,7 @@ describe.skipIf(!hasChromium)(TITLE, () => {
     otherOrigin = originOf(otherPages);
     front = await startTestFront(backends, { cors_origins: allowedOrigin });
     frontUrl = front.url;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_BIN,
-      args: ['--no-sandbox'],
-      headless: true,
-      timeout: STEP_TIMEOUT_MS,
-    });
+    browser = await launchChromium(STEP_TIMEOUT_MS);
   });
 
   afterAll(async () => {
