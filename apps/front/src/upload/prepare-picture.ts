@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { LimitMode } from '../conf.js';
+import { plainHeader } from './picture-header.js';
 import type { PictureType } from './picture-type.js';
 import { structureProblem } from './picture-structure.js';
 import { UploadError } from './upload-errors.js';
@@ -8,7 +9,8 @@ import { UploadError } from './upload-errors.js';
  * The picture checks of upload.cgi, with sharp (libvips, on libuv worker threads, off the event
  * loop). In this order:
  *
- *   1. The header only (no pixel is decoded): the format must be the one sniffed, and width ×
+ *   1. The header only (no pixel is decoded; read in JS for a plain one-frame JPEG, PNG or WebP,
+ *      picture-header.ts, else by libvips): the format must be the one sniffed, and width ×
  *      height × frames must be within maxInputPixels, else 413. A PNG that declares 50000 × 50000
  *      is refused here, before anything is allocated for its pixels.
  *   2. The session's box (widthLimit × heightLimit, 0 = no limit on that side), against the
@@ -61,12 +63,18 @@ export function configureSharp(): void {
   sharp.concurrency(1);
 }
 
+/** What the checks need of the header: sharp's Metadata, or the plain size read in JS. */
+type Header = Pick<Metadata, 'width' | 'height' | 'pages' | 'pageHeight' | 'orientation' | 'autoOrient'> &
+  Partial<Pick<Metadata, 'loop' | 'delay'>>;
+
 export async function preparePicture(
   bytes: Buffer,
   type: PictureType,
   limits: PictureLimits,
 ): Promise<PreparedPicture> {
-  const header = await readHeader(bytes, type);
+  const plain = plainHeader(bytes, type);
+  const header: Header =
+    plain === undefined ? await readHeader(bytes, type) : { ...plain, autoOrient: plain, pages: 1 };
   const pages = header.pages ?? 1;
   const frameHeight = pages > 1 ? (header.pageHeight ?? Math.floor(header.height / pages)) : header.height;
   const pixels = header.width * frameHeight * pages;
@@ -117,7 +125,7 @@ async function readHeader(bytes: Buffer, type: PictureType): Promise<Metadata> {
 async function fit(
   bytes: Buffer,
   type: PictureType,
-  header: Metadata,
+  header: Header,
   upright: boolean,
   limits: PictureLimits,
 ): Promise<PreparedPicture> {
@@ -147,7 +155,7 @@ function open(bytes: Buffer, limits: PictureLimits): Sharp {
   return sharp(bytes, { animated: true, limitInputPixels: limits.maxInputPixels, failOn: 'error' });
 }
 
-function encodeAs(image: Sharp, type: PictureType, header: Metadata): void {
+function encodeAs(image: Sharp, type: PictureType, header: Header): void {
   // An animation keeps its own timing; sharp would also carry it over, this says so.
   const animation = (header.pages ?? 1) > 1 ? { loop: header.loop ?? 0, delay: header.delay } : {};
   switch (type) {
