@@ -61,18 +61,8 @@ export interface ReplayedImage {
   skipped: string[];
 }
 
-interface StageState {
-  name: string;
-  root: string;
-  workdir: string;
-  env: Record<string, string>;
-  user: ImageUser | undefined;
-  cmd: string[];
-  healthcheck: Healthcheck | undefined;
-  exposed: number[];
-  volumes: string[];
-  stopSignal: NodeJS.Signals;
-}
+/** A stage as it is replayed: what the image will be, under the stage's name. */
+type StageState = Omit<ReplayedImage, 'skipped'> & { name: string };
 
 /** npm ci in a fresh folder builds native addons: minutes on a busy machine, not hours. */
 const NPM_TIMEOUT_MS = 6 * 60_000;
