@@ -34,8 +34,11 @@ fi
 rm -f "$base/data/fdfs_${role}d.pid"
 # The daemon writes its log to base_path/logs/<role>d.log, and seeks in it: it cannot be pointed at
 # a pipe. `tail` copies the new lines to the container's stderr, where `docker logs` reads them,
-# and ends with the daemon (--pid: this shell's pid, which exec hands to the daemon).
+# and ends with the daemon (--pid: this shell's pid, which exec hands to the daemon). It starts at
+# the log's size now, not at its end when tail gets to it: the daemon may have written its first
+# lines by then, and those would be lost.
 log="$base/logs/${role}d.log"
-tail -F -n 0 --pid=$$ "$log" >&2 2>/dev/null &
+size=$(wc -c <"$log" 2>/dev/null || echo 0)
+tail -F -c "+$((size + 1))" --pid=$$ "$log" >&2 2>/dev/null &
 
 exec "fdfs_${role}d" "$conf" start -N
