@@ -129,7 +129,6 @@ export interface FrontOptions extends Partial<FrontConf['upload']> {
   metadataAddress?: { host: string; port: number } | null;
   /** Default: the stack's EmbeddedFdfs tracker. */
   trackers?: string[];
-  maxInFlight?: number;
 }
 
 export interface UploadFront {
@@ -221,6 +220,8 @@ async function startFront(
     allowedTypes: FRONT_DEFAULTS.allowedTypes,
     maxInputPixels: FRONT_DEFAULTS.maxInputPixels,
     limitMode: FRONT_DEFAULTS.limitMode,
+    imageTimeoutSeconds: FRONT_DEFAULTS.imageTimeout,
+    maxInFlight: FRONT_DEFAULTS.uploadMaxInFlight,
     metadataServer: undefined,
     corsOrigins: [],
     ...pickUploadConf(options),
@@ -245,7 +246,6 @@ async function startFront(
     clients,
     metadata: frameClient === undefined ? undefined : new MetadataRegistrar(frameClient),
     logger,
-    maxInFlight: options.maxInFlight,
   };
   const app = express();
   app.use(uploadRouter(deps));
@@ -272,7 +272,7 @@ async function startFront(
 }
 
 function pickUploadConf(options: FrontOptions): Partial<FrontConf['upload']> {
-  const { counter: _c, maxChecks: _m, now: _n, metadataAddress: _a, trackers: _t, maxInFlight: _f, ...conf } = options;
+  const { counter: _c, maxChecks: _m, now: _n, metadataAddress: _a, trackers: _t, ...conf } = options;
   return conf;
 }
 

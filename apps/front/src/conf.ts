@@ -41,6 +41,8 @@ export const FRONT_CONF_KEYS = [
   'allowed_types',
   'max_input_pixels',
   'limit_mode',
+  'image_timeout',
+  'upload_max_in_flight',
   'metadata_server',
   'cors_origins',
   // download.fcgi and its cache
@@ -84,6 +86,10 @@ export const FRONT_DEFAULTS = Object.freeze({
   allowedTypes: ['jpg', 'png', 'gif', 'webp'] as readonly PictureType[],
   maxInputPixels: 40_000_000,
   limitMode: 'fit' as LimitMode,
+  /** Seconds libvips may spend scaling one picture. */
+  imageTimeout: 30,
+  /** Uploads served at once; one more is 503. */
+  uploadMaxInFlight: 64,
   metadataServer: '127.0.0.1:9040',
   corsOrigins: [] as readonly string[],
   cacheMemory: 256 * MB,
@@ -129,6 +135,8 @@ export interface FrontConf {
     allowedTypes: readonly PictureType[];
     maxInputPixels: number;
     limitMode: LimitMode;
+    imageTimeoutSeconds: number;
+    maxInFlight: number;
     /** undefined: photoid 0, nothing registered. */
     metadataServer: { host: string; port: number } | undefined;
     /** Origins allowed to call upload.cgi from a browser; '*' for any. */
@@ -185,6 +193,8 @@ export function readFrontConf(conf: ConfReader, env: NodeJS.ProcessEnv = process
       allowedTypes: allowedTypes(conf),
       maxInputPixels: conf.int('max_input_pixels', 1, 2_000_000_000) ?? d.maxInputPixels,
       limitMode: limitMode(conf),
+      imageTimeoutSeconds: conf.int('image_timeout', 1, 3600) ?? d.imageTimeout,
+      maxInFlight: conf.int('upload_max_in_flight', 1, 100_000) ?? d.uploadMaxInFlight,
       metadataServer: metadataServer(conf),
       corsOrigins: corsOrigins(conf),
     },

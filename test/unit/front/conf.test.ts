@@ -74,9 +74,17 @@ describe('conf/front.conf', () => {
     ['purge_external = ftp://cache', /purge_external must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/cache"/],
     ['upload_group = g/01', /upload_group must be 1-16 letters or digits/],
     ['des_key = short', /des_key must be exactly 8 bytes/],
+    ['upload_max_in_flight = 0', /upload_max_in_flight must be between 1 and 100000, got 0/],
+    ['image_timeout = 0', /image_timeout must be between 1 and 3600, got 0/],
   ])('%s is refused with file, line and key', (line, message) => {
     expect(() => readFrontConf(confOf(`\n${line}`, 'front.conf'), {})).toThrow(message);
     expect(() => readFrontConf(confOf(`\n${line}`, 'front.conf'), {})).toThrow(/^front\.conf:2: /);
+  });
+
+  it('upload_max_in_flight and image_timeout bound upload.cgi (64 at once, 30 s a scale by default)', () => {
+    expect(readFrontConf(confOf(''), {}).upload).toMatchObject({ maxInFlight: 64, imageTimeoutSeconds: 30 });
+    const conf = readFrontConf(confOf('upload_max_in_flight = 8\nimage_timeout = 5'), {});
+    expect(conf.upload).toMatchObject({ maxInFlight: 8, imageTimeoutSeconds: 5 });
   });
 
   it('an empty metadata_server registers nothing; cors_origins lists origins or *', () => {

@@ -68,6 +68,8 @@ async function front(metadata: MetadataRegistrar, clients: ClusterClients, logge
         allowedTypes: FRONT_DEFAULTS.allowedTypes,
         maxInputPixels: FRONT_DEFAULTS.maxInputPixels,
         limitMode: 'fit',
+        imageTimeoutSeconds: FRONT_DEFAULTS.imageTimeout,
+        maxInFlight: FRONT_DEFAULTS.uploadMaxInFlight,
         metadataServer: undefined,
         corsOrigins: [],
       },

@@ -27,8 +27,6 @@ export interface UploadHandlerDeps {
   /** undefined: nothing registered, photoid 0. */
   metadata: MetadataRegistrar | undefined;
   logger: UploadLogger;
-  /** Seconds libvips may spend scaling one picture. */
-  imageTimeoutSeconds: number;
 }
 
 const REFUSAL: Record<SessionRefusal, { failure: UploadFailure; message: string }> = {
@@ -83,7 +81,7 @@ export class UploadHandler {
         widthLimit: session.widthLimit,
         heightLimit: session.heightLimit,
         limitMode: this.deps.conf.limitMode,
-        timeoutSeconds: this.deps.imageTimeoutSeconds,
+        timeoutSeconds: this.deps.conf.imageTimeoutSeconds,
       });
       const fileId = await this.store(picture, type);
       trace.fileId = fileId;

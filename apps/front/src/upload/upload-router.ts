@@ -16,13 +16,7 @@ export interface UploadDeps {
   /** metadata_dbsvr (cmd 4001); undefined: nothing registered, photoid 0. */
   metadata: MetadataRegistrar | undefined;
   logger: UploadLogger;
-  /** Uploads served at once; one more is refused (503). Default UPLOAD_DEFAULTS.maxInFlight. */
-  maxInFlight?: number;
-  /** Seconds libvips may spend scaling one picture. Default UPLOAD_DEFAULTS.imageTimeoutSeconds. */
-  imageTimeoutSeconds?: number;
 }
-
-export const UPLOAD_DEFAULTS = Object.freeze({ maxInFlight: 64, imageTimeoutSeconds: 30 });
 
 export const UPLOAD_PATH = '/upload.cgi';
 
@@ -33,11 +27,9 @@ export const UPLOAD_PATH = '/upload.cgi';
 export function uploadRouter(deps: UploadDeps): Router {
   const router = Router({ caseSensitive: true, strict: true });
   const cors = uploadCors(deps.conf.corsOrigins);
-  const handler = new UploadHandler({
-    ...deps,
-    imageTimeoutSeconds: deps.imageTimeoutSeconds ?? UPLOAD_DEFAULTS.imageTimeoutSeconds,
-  });
-  const slots = new InFlightLimit(deps.maxInFlight ?? UPLOAD_DEFAULTS.maxInFlight);
+  const handler = new UploadHandler(deps);
+  // conf.maxInFlight uploads at once (upload_max_in_flight); one more is refused (503).
+  const slots = new InFlightLimit(deps.conf.maxInFlight);
   router.options(UPLOAD_PATH, cors);
   router.post(UPLOAD_PATH, cors, refuseUnlistedOrigin(deps.conf.corsOrigins), slots.middleware, (req, res) =>
     handler.handle(req, res),
