@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 
@@ -31,6 +32,13 @@ export interface RedisServer {
 }
 
 const READY_TIMEOUT_MS = 10_000;
+
+/** A client of the test's own, to look into Redis beside the code under test (connected; disconnect() it). */
+export async function peekClient(url: string): Promise<Redis> {
+  const peek = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
+  await peek.connect();
+  return peek;
+}
 
 /** `port` 0 (default): a free one. */
 export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {

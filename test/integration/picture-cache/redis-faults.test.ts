@@ -3,10 +3,9 @@
  * after a restart, memory cleared as purges may have been missed), unreachable at start (not
  * fatal), frozen by SIGSTOP (a load ends via origin after commandTimeoutMs, never hangs).
  */
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeTestCaches, countingOrigin, testCache, waitUntil } from '../../helpers/picture-cache.js';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { hasRedisServer, peekClient, startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 
 const servers: RedisServer[] = [];
 async function redisServer(port?: number): Promise<RedisServer> {
@@ -25,9 +24,8 @@ function level(url: string, commandTimeoutMs = 500) {
 }
 
 async function exists(url: string, key: string): Promise<boolean> {
-  const peek = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
+  const peek = await peekClient(url);
   try {
-    await peek.connect();
     return (await peek.exists(key)) === 1;
   } finally {
     peek.disconnect();

@@ -2,7 +2,7 @@
  * PictureCache on a real redis-server: the second level shared by instances, the purge
  * broadcast, and Redis stopped, restarted, unreachable at start or frozen (SIGSTOP).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   bytesFor,
@@ -12,7 +12,7 @@ import {
   waitUntil,
   type TestEntry,
 } from '../../helpers/picture-cache.js';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { hasRedisServer, peekClient, startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import type { PictureCacheOptions } from '@pic-storage/picture-cache';
 
 const TTL_SECONDS = 600;
@@ -33,8 +33,7 @@ describe.skipIf(!hasRedisServer)('PictureCache with a shared Redis', () => {
   let peek: Redis;
   beforeAll(async () => {
     redis = await startRedisServer();
-    peek = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
-    await peek.connect();
+    peek = await peekClient(redis.url);
   });
   afterAll(async () => {
     peek?.disconnect();

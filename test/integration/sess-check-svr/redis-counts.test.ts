@@ -3,14 +3,14 @@
  * the count's Redis key and TTL, and a Redis that is stopped or hangs makes checks fail with
  * STORAGE_UNAVAILABLE (1005) promptly, never accepted uncounted; checks resume when it is back.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cmd, ResultCode, encodeSessionCheckRequest } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
 import { issueSessionKey, unixTime } from '@pic-storage/session-key';
 import { sessCheckConfFrom } from '../../../apps/sess-check-svr/src/sess-check-conf.js';
 import { startSessCheckSvr, type RunningSessCheckSvr } from '../../../apps/sess-check-svr/src/sess-check-svr.js';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { hasRedisServer, peekClient, startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import { confOf } from '../../helpers/shipped-conf.js';
 
 const DES = 'redisKEY';
@@ -48,8 +48,7 @@ describe.skipIf(!hasRedisServer)('sess_check_svr with Redis counts', () => {
   let peek: Redis;
   beforeAll(async () => {
     redis = await startRedisServer();
-    peek = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
-    await peek.connect();
+    peek = await peekClient(redis.url);
   });
   afterAll(async () => {
     peek?.disconnect();
