@@ -5,17 +5,14 @@
  * --timeout, a refused port (exit 1, one FAIL line saying which); --json; the command line (exit
  * 2, nothing fetched); and the bin as a process.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../apps/monit/src/main.js';
 import type { MonitIo } from '../../../apps/monit/src/io.js';
 import { deadPort } from '../../helpers/http-recorder.js';
+import { assertMonitBuilt, runMonitBin } from '../../helpers/monit-bin.js';
 
-const BIN = fileURLToPath(new URL('../../../apps/monit/bin/monit.mjs', import.meta.url));
 const HEALTHY_LINE =
   'OK cache: hit ratio 93.1% (931 hits, 69 misses), 12.3 MB of 256.0 MB held in 412 files, redis off, fastdfs up';
 
@@ -327,19 +324,10 @@ describe('monit cache command line', () => {
   });
 
   it('the bin runs as a process: exit 0 healthy, 1 unreachable', async () => {
-    if (!existsSync(fileURLToPath(new URL('../../../apps/monit/dist/cache-command.js', import.meta.url)))) {
-      throw new Error('apps/monit/dist is missing cache-command.js: run npx tsc -b first');
-    }
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let stdout = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.on('close', (code) => resolve({ code, stdout }));
-      });
-    expect(await run(['cache', '--url', base])).toEqual({ code: 0, stdout: `${HEALTHY_LINE}\n` });
+    assertMonitBuilt('cache-command.js');
+    expect(await runMonitBin(['cache', '--url', base])).toEqual({ code: 0, stdout: `${HEALTHY_LINE}\n` });
     const dead = await deadPort();
-    const down = await run(['cache', '--url', `http://127.0.0.1:${dead}`]);
+    const down = await runMonitBin(['cache', '--url', `http://127.0.0.1:${dead}`]);
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/^FAIL cache http:\/\/127\.0\.0\.1:\d+\/status unreachable: /);
   });

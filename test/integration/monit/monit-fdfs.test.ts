@@ -3,12 +3,9 @@
  * line), and a scripted tracker whose storages are OFFLINE or ACTIVE but not answering; the
  * command line (usage errors exit 2, --help, --version, --json); and the bin as a process.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFdfs } from '@pic-storage/fdfs-embedded';
 import {
@@ -25,8 +22,7 @@ import type { MonitIo } from '../../../apps/monit/src/io.js';
 import { FakeFdfsServer } from '../../helpers/fake-fdfs-server.js';
 import { deadPort } from '../../helpers/http-recorder.js';
 import { removeDir, startEmbedded } from '../../helpers/raw-client.js';
-
-const BIN = fileURLToPath(new URL('../../../apps/monit/bin/monit.mjs', import.meta.url));
+import { assertMonitBuilt, runMonitBin } from '../../helpers/monit-bin.js';
 
 let embedded: EmbeddedFdfs;
 let base: string;
@@ -234,21 +230,12 @@ describe('monit command line', () => {
   });
 
   it('the bin runs as a process: exit 0 healthy, 1 unreachable', async () => {
-    if (!existsSync(fileURLToPath(new URL('../../../apps/monit/dist/main.js', import.meta.url)))) {
-      throw new Error('apps/monit/dist is missing: run npx tsc -b first');
-    }
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let stdout = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.on('close', (code) => resolve({ code, stdout }));
-      });
-    expect(await run(['fdfs', '--tracker', tracker])).toEqual({
+    assertMonitBuilt('main.js');
+    expect(await runMonitBin(['fdfs', '--tracker', tracker])).toEqual({
       code: 0,
       stdout: `OK group1 127.0.0.1:${storagePort} ACTIVE\n`,
     });
-    const down = await run(['fdfs', '--tracker', `127.0.0.1:${dead}`, '--timeout', '2']);
+    const down = await runMonitBin(['fdfs', '--tracker', `127.0.0.1:${dead}`, '--timeout', '2']);
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/^FAIL tracker .* unreachable: /);
   });
