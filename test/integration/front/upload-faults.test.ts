@@ -72,13 +72,18 @@ describe('upload.cgi: metadata_dbsvr', () => {
   });
 });
 
+/** One upload answered 503 (1005, STORAGE_UNAVAILABLE), with no file and no row left behind. */
+async function expectUnavailableLeavingNothing(url: string): Promise<void> {
+  const answer = await stack.leavesNothing(() => postUpload(url, form()));
+  expect(answer.status).toBe(503);
+  expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
+}
+
 describe('upload.cgi: FastDFS', () => {
   it('answers 503 (1005) when no tracker answers', async () => {
     const front = await stack.front({ trackers: [`127.0.0.1:${await deadPort()}`] });
     try {
-      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
-      expect(answer.status).toBe(503);
-      expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
+      await expectUnavailableLeavingNothing(front.url);
     } finally {
       await front.close();
     }
@@ -92,9 +97,7 @@ describe('upload.cgi: the session count store', () => {
     await counter.start();
     const front = await stack.front({ counter });
     try {
-      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
-      expect(answer.status).toBe(503);
-      expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
+      await expectUnavailableLeavingNothing(front.url);
     } finally {
       await front.close();
     }
@@ -105,9 +108,7 @@ describe('upload.cgi: the session count store', () => {
     const front = await stack.front({ counter });
     try {
       expect((await postUpload(front.url, form())).status).toBe(200);
-      const answer = await stack.leavesNothing(() => postUpload(front.url, form()));
-      expect(answer.status).toBe(503);
-      expect(answer.json).toMatchObject({ result: 'error', code: ResultCode.STORAGE_UNAVAILABLE });
+      await expectUnavailableLeavingNothing(front.url);
     } finally {
       await front.close();
     }
