@@ -23,7 +23,7 @@ import { FrameClient } from '@pic-storage/frame-service';
 import { ClusterClients } from '@pic-storage/service-process';
 import { MemoryCounter, SessionGate, type SessionCounter } from '@pic-storage/session-count';
 import { DesKey, issueSessionKey, type IssueFields } from '@pic-storage/session-key';
-import { FRONT_DEFAULTS, type FrontConf } from '../../apps/front/src/conf.js';
+import { readFrontConf, type FrontConf } from '../../apps/front/src/conf.js';
 import { MetadataRegistrar } from '../../apps/front/src/upload/metadata-registrar.js';
 import { uploadRouter, type UploadDeps } from '../../apps/front/src/upload/upload-router.js';
 import type { UploadLogger } from '../../apps/front/src/upload/upload-handler.js';
@@ -212,20 +212,7 @@ async function startFront(
   metadataAddress: { host: string; port: number },
 ): Promise<UploadFront> {
   const logger = new RecordingLogger();
-  const conf: FrontConf['upload'] = {
-    hostid: 0,
-    group: undefined,
-    maxSize: FRONT_DEFAULTS.uploadMaxSize,
-    serverIp: undefined,
-    allowedTypes: FRONT_DEFAULTS.allowedTypes,
-    maxInputPixels: FRONT_DEFAULTS.maxInputPixels,
-    limitMode: FRONT_DEFAULTS.limitMode,
-    imageTimeoutSeconds: FRONT_DEFAULTS.imageTimeout,
-    maxInFlight: FRONT_DEFAULTS.uploadMaxInFlight,
-    metadataServer: undefined,
-    corsOrigins: [],
-    ...pickUploadConf(options),
-  };
+  const conf: FrontConf['upload'] = { ...defaultUploadConf(), ...pickUploadConf(options) };
   const counter = options.counter ?? new MemoryCounter({ maxKeys: 1000, logger });
   const clients = new ClusterClients(new Map([[0, options.trackers ?? [tracker]]]), {
     connectTimeout: 5_000,
@@ -269,6 +256,11 @@ async function startFront(
       return closed;
     },
   };
+}
+
+/** upload.cgi's conf as front.conf's defaults make it, but with no metadata_dbsvr (photoid 0). */
+export function defaultUploadConf(): FrontConf['upload'] {
+  return readFrontConf(confOf('metadata_server ='), {}).upload;
 }
 
 function pickUploadConf(options: FrontOptions): Partial<FrontConf['upload']> {

@@ -14,10 +14,16 @@ import { FrameClientError, type FrameResponse } from '@pic-storage/frame-service
 import type { ClusterClients } from '@pic-storage/service-process';
 import { MemoryCounter, SessionGate } from '@pic-storage/session-count';
 import { DesKey } from '@pic-storage/session-key';
-import { FRONT_DEFAULTS } from '../../../apps/front/src/conf.js';
 import { MetadataRegistrar, type RegisterClient } from '../../../apps/front/src/upload/metadata-registrar.js';
 import { uploadRouter } from '../../../apps/front/src/upload/upload-router.js';
-import { postUpload, RecordingLogger, TEST_DES_KEY, uniqueKey, uploadForm } from '../../helpers/upload-form.js';
+import {
+  defaultUploadConf,
+  postUpload,
+  RecordingLogger,
+  TEST_DES_KEY,
+  uniqueKey,
+  uploadForm,
+} from '../../helpers/upload-form.js';
 import { quadrantPicture } from '../../helpers/test-pictures.js';
 
 const FILE_ID = 'group1/M00/00/00/CgEBxVxhGVKAVKsFAAvFE0AZv0c668.png';
@@ -60,19 +66,7 @@ async function front(metadata: MetadataRegistrar, clients: ClusterClients, logge
   const app = express();
   app.use(
     uploadRouter({
-      conf: {
-        hostid: 0,
-        group: undefined,
-        maxSize: FRONT_DEFAULTS.uploadMaxSize,
-        serverIp: undefined,
-        allowedTypes: FRONT_DEFAULTS.allowedTypes,
-        maxInputPixels: FRONT_DEFAULTS.maxInputPixels,
-        limitMode: 'fit',
-        imageTimeoutSeconds: FRONT_DEFAULTS.imageTimeout,
-        maxInFlight: FRONT_DEFAULTS.uploadMaxInFlight,
-        metadataServer: undefined,
-        corsOrigins: [],
-      },
+      conf: defaultUploadConf(),
       gate: new SessionGate({
         desKey: DesKey.from(TEST_DES_KEY),
         counter: new MemoryCounter({ maxKeys: 100, logger }),
