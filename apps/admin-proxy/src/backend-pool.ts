@@ -27,7 +27,7 @@ export class BackendPool<B extends PoolMember = Backend> {
    * in flight, then round-robin (the scan starts after the last pick, so ties take turns).
    * Undefined when none may be tried.
    */
-  pick(tried: ReadonlySet<B> = new Set(), now = performance.now()): B | undefined {
+  pick(tried?: ReadonlySet<B>, now = performance.now()): B | undefined {
     const n = this.backends.length;
     let best: B | undefined;
     let bestIndex = 0;
@@ -35,7 +35,7 @@ export class BackendPool<B extends PoolMember = Backend> {
     for (let i = 0; i < n; i++) {
       const index = (this.cursor + i) % n;
       const backend = this.backends[index] as B;
-      if (tried.has(backend)) continue;
+      if (tried?.has(backend) === true) continue;
       const rank = RANK[backend.health(now)];
       if (rank === Infinity) continue;
       if (best === undefined || rank < bestRank || (rank === bestRank && backend.inFlight < best.inFlight)) {

@@ -82,27 +82,34 @@ export class Backend {
    * Sends one request on the least busy connection. Rejects with the FrameClientError: `sent`
    * false means the backend never got it and another may be tried.
    */
-  async request(cmd: number, body: Buffer, options: { id: number; timeoutMs: number }): Promise<FrameResponse> {
+  request(cmd: number, body: Buffer, options: { id: number; timeoutMs: number }): Promise<FrameResponse> {
     if (this.state === 'down') this.state = 'probing';
-    const client = this.clients.reduce((best, c) => (c.inFlight < best.inFlight ? c : best));
+    let client = this.clients[0] as FrameClient;
+    for (const other of this.clients) if (other.inFlight < client.inFlight) client = other;
     this.pending++;
-    try {
-      const response = await client.request(cmd, body, options);
-      this.reached();
-      return response;
-    } catch (err) {
-      const failure = err instanceof FrameClientError ? err : undefined;
-      // A timeout before the send: no connection came within the request's time (a host dropping SYNs).
-      if (failure !== undefined && !failure.sent && (failure.reason === 'connect' || failure.reason === 'timeout')) {
-        this.unreachable(failure);
-      } else if (failure?.sent === true) {
+    return client.request(cmd, body, options).then(
+      (response) => {
+        this.pending--;
         this.reached();
-      } else if (this.state === 'probing') {
-        this.state = 'down'; // busy, or a request it could not encode: no verdict, the next request probes
-      }
-      throw err;
-    } finally {
-      this.pending--;
+        return response;
+      },
+      (err: unknown) => {
+        this.pending--;
+        this.failed(err);
+        throw err;
+      },
+    );
+  }
+
+  private failed(err: unknown): void {
+    const failure = err instanceof FrameClientError ? err : undefined;
+    // A timeout before the send: no connection came within the request's time (a host dropping SYNs).
+    if (failure !== undefined && !failure.sent && (failure.reason === 'connect' || failure.reason === 'timeout')) {
+      this.unreachable(failure);
+    } else if (failure?.sent === true) {
+      this.reached();
+    } else if (this.state === 'probing') {
+      this.state = 'down'; // busy, or a request it could not encode: no verdict, the next request probes
     }
   }
 

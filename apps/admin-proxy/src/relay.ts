@@ -25,42 +25,46 @@ export class Relay {
     private readonly logger: ServiceLogger,
   ) {}
 
-  async serve(request: FrameRequest): Promise<FrameReply> {
-    const { cmd, id } = request.header;
+  serve(request: FrameRequest): Promise<FrameReply> {
+    const { cmd } = request.header;
     const route = this.routes.get(cmd);
     if (route === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no route for cmd ${cmd}`);
-    const tried = new Set<Backend>();
-    for (;;) {
-      // A client gone before its request left: no backend should do the work.
-      if (request.signal.aborted) throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left');
-      const backend = route.pool.pick(tried);
-      if (backend === undefined) throw this.refuse(route, tried);
-      tried.add(backend);
-      try {
-        const response = await backend.request(cmd, request.body, { id, timeoutMs: route.timeoutMs });
-        this.served(route);
+    return this.attempt(route, request, undefined);
+  }
+
+  /** Sends the request to the best backend not in `tried` (created on the first failover only). */
+  private attempt(route: RouteEntry, request: FrameRequest, tried: Set<Backend> | undefined): Promise<FrameReply> {
+    const { cmd, id } = request.header;
+    // A client gone before its request left: no backend should do the work.
+    if (request.signal.aborted) throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left');
+    const backend = route.pool.pick(tried);
+    if (backend === undefined) throw this.refuse(route, tried);
+    return backend.request(cmd, request.body, { id, timeoutMs: route.timeoutMs }).then(
+      (response) => {
+        if (this.outages.size > 0) this.served(route);
         return { ret: response.ret, body: response.body };
-      } catch (err) {
+      },
+      (err: unknown) => {
         if (!(err instanceof FrameClientError)) throw err;
-        if (!err.sent) continue;
+        if (!err.sent) return this.attempt(route, request, (tried ?? new Set<Backend>()).add(backend));
         this.logger.warn(
           { cmd, seq: request.header.seq, remote: request.remoteAddress, backend: backend.address, err: err.message },
           err.reason === 'timeout' ? 'backend timed out' : 'backend failed after the request was sent',
         );
         throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, err.message, { cause: err });
-      }
-    }
+      },
+    );
   }
 
   /** No backend left to try. Logs the first refusal of an outage only; served() logs its end. */
-  private refuse(route: RouteEntry, tried: ReadonlySet<Backend>): ResultError {
+  private refuse(route: RouteEntry, tried: ReadonlySet<Backend> | undefined): ResultError {
     const outage = this.outages.get(route.cmd);
     if (outage !== undefined) {
       outage.refused++;
     } else {
       this.outages.set(route.cmd, { since: performance.now(), refused: 1 });
       this.logger.warn(
-        { cmd: route.cmd, backends: route.pool.backends.map((b) => b.address), tried: tried.size },
+        { cmd: route.cmd, backends: route.pool.backends.map((b) => b.address), tried: tried?.size ?? 0 },
         'no backend reachable for this cmd, answering BACKEND_UNAVAILABLE',
       );
     }

@@ -1,5 +1,5 @@
 import { HEADER_SIZE, encodeFrame, type FrameHeader } from '@pic-storage/frame-protocol';
-import { writeInTickBatch } from '@pic-storage/framing';
+import { writeInTurnBatch } from '@pic-storage/framing';
 import { ClientConnection, connectSocket } from './client-connection.js';
 import { FrameClientError } from './client-error.js';
 import {
@@ -90,6 +90,11 @@ export class FrameClient {
       const timer = setTimeout(() => this.expire(request, timeoutMs), timeoutMs);
       const request: PendingRequest = { seq, cmd, conn: undefined, resolve, reject, timer };
       this.pending.add(request);
+      // Connected: written now (no promise turn per request on a busy connection).
+      if (this.current !== undefined) {
+        this.send(request, this.current, frame);
+        return;
+      }
       this.connection().then(
         (conn) => this.send(request, conn, frame),
         (err: FrameClientError) => this.pending.reject(request, err),
@@ -104,7 +109,7 @@ export class FrameClient {
       return;
     }
     request.conn = conn;
-    writeInTickBatch(conn.socket, frame);
+    writeInTurnBatch(conn.socket, frame);
   }
 
   private expire(request: PendingRequest, timeoutMs: number): void {

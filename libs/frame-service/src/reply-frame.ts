@@ -35,22 +35,22 @@ export async function replyFrame(
   body: Buffer,
   context: ReplyContext,
 ): Promise<Buffer> {
-  const echo = { cmd: header.cmd, id: header.id, seq: header.seq };
-  const where = { cmd: header.cmd, seq: header.seq, id: header.id, remote: context.remoteAddress };
+  const { cmd, id, seq } = header;
   try {
-    if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${header.cmd}`);
+    if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${cmd}`);
     const reply = await handler({ header, body, remoteAddress: context.remoteAddress, signal: context.signal });
-    return encodeFrame({ ...echo, ret: checkedRet(reply) }, checkedBody(reply, context.maxFrameLength));
+    return encodeFrame({ cmd, id, seq, ret: checkedRet(reply) }, checkedBody(reply, context.maxFrameLength));
   } catch (err) {
+    const where = { cmd, seq, id, remote: context.remoteAddress };
     if (err instanceof ResultError) {
       // The caller's mistakes (a bad body, an unknown key) are info; the service's own trouble
       // (storage or backend down, internal) is a warning an operator should see.
       const level = SERVICE_TROUBLE.has(err.code) ? 'warn' : 'info';
       context.logger[level]({ ...where, ret: err.code, result: resultName(err.code), reason: err.message }, 'refused');
-      return encodeFrame({ ...echo, ret: err.code });
+      return encodeFrame({ cmd, id, seq, ret: err.code });
     }
     context.logger.error({ ...where, err }, 'request failed');
-    return encodeFrame({ ...echo, ret: ResultCode.INTERNAL });
+    return encodeFrame({ cmd, id, seq, ret: ResultCode.INTERNAL });
   }
 }
 

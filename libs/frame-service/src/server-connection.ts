@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { FrameReader, writeInTickBatch, type FrameEvent } from '@pic-storage/framing';
+import { FrameReader, writeInTurnBatch, type FrameEvent } from '@pic-storage/framing';
 import { FRAME_FORMAT, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
-import { replyFrame } from './reply-frame.js';
+import { replyFrame, type ReplyContext } from './reply-frame.js';
 import type { ResolvedFrameServerOptions } from './server-options.js';
 import type { FrameServerStats } from './server-stats.js';
 
@@ -36,6 +36,8 @@ export class ServerConnection {
   private yielding = false;
   private state: 'open' | 'ending' | 'ended' = 'open';
   private readonly settledWaiters: (() => void)[] = [];
+  /** What every request of this connection is served with: the same for all of them. */
+  private readonly context: ReplyContext;
   /** Resolves once the socket has closed and the handlers' signal is aborted. */
   readonly closed: Promise<void>;
 
@@ -45,6 +47,12 @@ export class ServerConnection {
     private readonly stats: FrameServerStats,
   ) {
     this.reader = new FrameReader(FRAME_FORMAT, { maxBody: maxBodyFor(options.maxFrameLength) });
+    this.context = {
+      remoteAddress: socket.remoteAddress ?? '',
+      signal: this.abort.signal,
+      maxFrameLength: options.maxFrameLength,
+      logger: options.logger,
+    };
     socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs);
     socket.on('timeout', () => this.onIdle());
@@ -65,7 +73,7 @@ export class ServerConnection {
   }
 
   get remoteAddress(): string {
-    return this.socket.remoteAddress ?? '';
+    return this.context.remoteAddress;
   }
 
   /** Starts the frames received, as far as the bounds allow, then reads on or not. */
@@ -132,26 +140,20 @@ export class ServerConnection {
     this.inFlight++;
     this.stats.inFlight++;
     const handler = this.options.handlers.get(header.cmd) ?? this.options.fallback;
-    const context = {
-      remoteAddress: this.remoteAddress,
-      signal: this.abort.signal,
-      maxFrameLength: this.options.maxFrameLength,
-      logger: this.options.logger,
-    };
-    void replyFrame(handler, header, body, context).then((frame) => this.finish(frame));
+    void replyFrame(handler, header, body, this.context).then(this.finish);
   }
 
-  private finish(frame: Buffer): void {
+  private readonly finish = (frame: Buffer): void => {
     this.inFlight--;
     this.stats.inFlight--;
     this.stats.served++;
-    if (!this.socket.destroyed) writeInTickBatch(this.socket, frame, this.onFlushed);
+    if (!this.socket.destroyed) writeInTurnBatch(this.socket, frame, this.onFlushed);
     if (this.inFlight === 0) {
       this.socket.setTimeout(this.options.idleTimeoutMs); // idle from now, not from the last byte
       this.wakeSettled();
     }
     this.pump();
-  }
+  };
 
   /**
    * A reply reached the kernel: the unread bytes may be under their bound again. ('drain' would
