@@ -39,6 +39,7 @@
 //
 //   BENCH_SIZE=4096,81920        bytes per file
 //   BENCH_CONCURRENCY=1,16       operations in flight (client pool size; C driver threads)
+//   BENCH_OPS=upload,download    operations measured (and warmed up)
 //   BENCH_ROUNDS=5               runs per system per cell
 //   BENCH_SECONDS=2              duration of one run (JS warm-up: a third of it)
 //   --quick                      3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
@@ -65,7 +66,7 @@ const DOWNLOAD_FILES = 64;
 // to keep the untimed part of a cell short. Only `concurrency` operations are in flight in a timed
 // run, so a bigger pool does not change what is measured.
 const SETUP_CONCURRENCY = 16;
-const OPERATIONS = ['upload', 'download'];
+const OPERATIONS = (process.env.BENCH_OPS || 'upload,download').split(',');
 const TARGET = 0.8;
 const TABLES = ['client-vs-c', 'embedded-vs-real', 'baseline'];
 
@@ -108,6 +109,9 @@ function onlyArg() {
   return names;
 }
 
+for (const op of OPERATIONS) {
+  if (op !== 'upload' && op !== 'download') fail(`BENCH_OPS: unknown operation ${op} (upload, download)`);
+}
 for (const [name, value] of [
   ['BENCH_ROUNDS', ROUNDS],
   ['BENCH_SECONDS', SECONDS],

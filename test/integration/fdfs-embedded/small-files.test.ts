@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { type FSWatcher, writeSync, watch } from 'node:fs';
+import { type FSWatcher, readSync, writeSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,17 +10,22 @@ import {
   buildRemoteFilename,
   Cmd,
   decodeFileInfoResponse,
+  decodeGroupFile,
   describeParsed,
+  encodeAppendHead,
   encodeDownloadRequest,
   encodeGroupFile,
+  encodeModifyHead,
+  encodeTruncateRequest,
   Errno,
   parseRemoteFilename,
   StatusError,
 } from 'fastdfs-protocol';
-import { type FileCalls, POOLED_CALLS } from '../../../libs/fdfs-embedded/src/storage/fd-io.js';
+import { type CallPicker, type FileCalls, POOLED_CALLS } from '../../../libs/fdfs-embedded/src/storage/fd-io.js';
 import { InlineCalls } from '../../../libs/fdfs-embedded/src/storage/inline-calls.js';
 import { SMALL_CONTENT_BYTES, writeUnderFreshName } from '../../../libs/fdfs-embedded/src/storage/place.js';
-import { Store } from '../../../libs/fdfs-embedded/src/store.js';
+import { SmallFileCache } from '../../../libs/fdfs-embedded/src/small-file-cache.js';
+import { SMALL_FILE_RECHECK_MS, Store } from '../../../libs/fdfs-embedded/src/store.js';
 import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
 const G = 'group1';
@@ -117,6 +122,60 @@ describe('small files: uploads written under their name, downloads read in one p
     expect((await s.request(Cmd.DOWNLOAD_FILE, download(name, 4990, 100))).body).toEqual(content.subarray(4990));
     expect((await s.request(Cmd.DOWNLOAD_FILE, download(name, 5000, 1))).status).toBe(Errno.EINVAL);
   });
+
+  it('downloads of a file kept in memory follow every change: append, modify, truncate, regenerate, delete', async () => {
+    const get = async (filename: string) => {
+      const reply = await s.request(Cmd.DOWNLOAD_FILE, download(filename));
+      return reply.status === 0 ? reply.body.toString() : reply.status;
+    };
+    const twice = async (filename: string) => [await get(filename), await get(filename)];
+    const ok = async (cmd: number, body: Buffer) => expect((await s.request(cmd, body)).status).toBe(0);
+    const name = await upload(s, Buffer.from('hello'), 'log', Cmd.UPLOAD_APPENDER_FILE);
+    expect(await twice(name)).toEqual(['hello', 'hello']);
+    await ok(
+      Cmd.APPEND_FILE,
+      Buffer.concat([encodeAppendHead({ filename: name, fileSize: 6 }), Buffer.from(' world')]),
+    );
+    expect(await twice(name)).toEqual(['hello world', 'hello world']);
+    // The same size: only the file's lock (and its ctime) says it changed.
+    await ok(
+      Cmd.MODIFY_FILE,
+      Buffer.concat([encodeModifyHead({ filename: name, offset: 6, fileSize: 1 }), Buffer.from('W')]),
+    );
+    expect(await twice(name)).toEqual(['hello World', 'hello World']);
+    await ok(Cmd.TRUNCATE_FILE, encodeTruncateRequest({ filename: name, truncatedSize: 5 }));
+    expect(await twice(name)).toEqual(['hello', 'hello']);
+    const regen = await s.request(Cmd.REGENERATE_APPENDER_FILENAME, Buffer.from(name));
+    expect(regen.status).toBe(0);
+    const normal = decodeGroupFile(regen.body).filename;
+    expect(await get(name)).toBe(Errno.ENOENT);
+    expect(await twice(normal)).toEqual(['hello', 'hello']);
+    await ok(Cmd.DELETE_FILE, encodeGroupFile({ group: G, filename: normal }));
+    expect(await get(normal)).toBe(Errno.ENOENT);
+  });
+
+  it(`downloads of a file kept in memory see it rewritten, removed or replaced on disk after ${SMALL_FILE_RECHECK_MS} ms`, async () => {
+    const name = await upload(s, Buffer.from('first'));
+    const get = async () => {
+      const reply = await s.request(Cmd.DOWNLOAD_FILE, download(name));
+      return reply.status === 0 ? reply.body.toString() : reply.status;
+    };
+    const recheck = () => new Promise((r) => setTimeout(r, SMALL_FILE_RECHECK_MS + 20));
+    expect([await get(), await get()]).toEqual(['first', 'first']);
+    await settle(); // a later ctime, whatever the granularity of the kernel's clock
+    await writeFile(path(name), 'again'); // the same size, in place
+    await recheck();
+    expect([await get(), await get()]).toEqual(['again', 'again']);
+    await rm(path(name));
+    await recheck();
+    expect(await get()).toBe(Errno.ENOENT);
+    await writeFile(path(name), 'third');
+    expect([await get(), await get()]).toEqual(['third', 'third']);
+    await rm(path(name));
+    execFileSync('mkfifo', [path(name)]);
+    await recheck();
+    expect(await get()).toBe(Errno.EISDIR);
+  });
 });
 
 describe('Store: small writes and reads', () => {
@@ -192,22 +251,24 @@ describe('Store: small writes and reads', () => {
     expect((await stat(target)).mtimeMs).toBe(1_000_000_000_000);
   });
 
-  it('reads the same bytes inline and through the thread pool, after the headroom asked for', async () => {
+  it('reads the same bytes inline and through the thread pool, after the head asked for', async () => {
     const content = randomBytes(10_000);
     const file = join(dir, 'read-me');
     await writeFile(file, content);
+    const head = (length: number) => Buffer.from(`<${length}>`);
+    const none = () => Buffer.alloc(0);
     for (const reads of [new InlineCalls(), POOLED_CALLS]) {
       const store = new Store(dir, G, { reads, writes: POOLED_CALLS });
-      const whole = await store.readRange(file, (size) => ({ start: 0, length: size }), 65536, 10);
-      expect(whole.buffer?.subarray(10)).toEqual(content);
-      const part = await store.readRange(file, () => ({ start: 9000, length: 1000 }), 65536, 0);
+      const whole = await store.readRange(file, (size) => ({ start: 0, length: size }), 65536, head);
+      expect(whole.buffer).toEqual(Buffer.concat([head(10_000), content]));
+      const part = await store.readRange(file, () => ({ start: 9000, length: 1000 }), 65536, none);
       expect(part.buffer).toEqual(content.subarray(9000));
-      const over = await store.readRange(file, (size) => ({ start: 0, length: size }), 9999, 10);
+      const over = await store.readRange(file, (size) => ({ start: 0, length: size }), 9999, head);
       expect(over).toEqual({ start: 0, length: 10_000, buffer: null });
-      await expect(store.readRange(join(dir, 'nope'), () => ({ start: 0, length: 0 }), 1, 0)).rejects.toMatchObject({
+      await expect(store.readRange(join(dir, 'nope'), () => ({ start: 0, length: 0 }), 1, none)).rejects.toMatchObject({
         status: Errno.ENOENT,
       });
-      await expect(store.readRange(dir, () => ({ start: 0, length: 0 }), 1, 0)).rejects.toMatchObject({
+      await expect(store.readRange(dir, () => ({ start: 0, length: 0 }), 1, none)).rejects.toMatchObject({
         status: Errno.EISDIR,
       });
       const refused = new StatusError(Errno.EINVAL, 'refused');
@@ -218,10 +279,84 @@ describe('Store: small writes and reads', () => {
             throw refused;
           },
           1,
-          0,
+          none,
         ),
       ).rejects.toBe(refused);
     }
+  });
+
+  it('answers a whole small file from memory, parts of it too, and sees a change on disk within recheckMs', async () => {
+    const content = randomBytes(3000);
+    const file = join(dir, 'hot');
+    await writeFile(file, content);
+    const head = (length: number) => Buffer.from(`<${length}>`);
+    let now = 0;
+    const smallFiles = new SmallFileCache(1 << 20, 65536, 100, () => now);
+    const store = new Store(dir, G, undefined, smallFiles);
+    const whole = () => store.readRange(file, (size) => ({ start: 0, length: size }), 65536, head);
+    const first = (await whole()).buffer;
+    expect(first).toEqual(Buffer.concat([head(3000), content]));
+    expect((await whole()).buffer).toBe(first); // the same buffer: no read, no copy
+    // Kept, it holds its own memory: a slice of Node's shared 8 KiB pool would pin the whole slab.
+    expect(first?.buffer.byteLength).toBe(first?.length);
+    now = 100; // checked again by a stat: unchanged
+    expect((await whole()).buffer).toBe(first);
+    const part = await store.readRange(file, () => ({ start: 10, length: 20 }), 65536, head);
+    expect(part.buffer).toEqual(Buffer.concat([head(20), content.subarray(10, 30)]));
+    expect(await store.readRange(file, (size) => ({ start: 0, length: size }), 2999, head)).toEqual({
+      start: 0,
+      length: 3000,
+      buffer: null,
+    });
+    // Rewritten behind the store's back (same size, a later ctime): seen once the entry is rechecked.
+    const other = randomBytes(3000);
+    await new Promise((r) => setTimeout(r, 20)); // a later ctime, whatever the clock's granularity
+    await writeFile(file, other);
+    expect((await whole()).buffer).toBe(first);
+    now = 200;
+    expect((await whole()).buffer).toEqual(Buffer.concat([head(3000), other]));
+    await rm(file);
+    now = 300;
+    await expect(whole()).rejects.toMatchObject({ status: Errno.ENOENT });
+    expect(smallFiles.usage.entries).toBe(0);
+  });
+
+  it('forgets a file changed under its lock, even when a stat cannot tell, and a read racing the change', async () => {
+    const file = join(dir, 'locked');
+    await writeFile(file, 'old!');
+    // A stat that always shows the file as it was: a change within one tick of a coarse clock.
+    const frozen = await stat(file);
+    let gate: Promise<void> = Promise.resolve();
+    const calls: FileCalls & CallPicker = {
+      ...POOLED_CALLS,
+      stat: () => frozen,
+      // The bytes are read at once, handed back when `gate` opens: a read that saw the old content.
+      read: async (fd, buf, offset, length, position) => {
+        const n = readSync(fd, buf, offset, length, position);
+        await gate;
+        return n;
+      },
+      pick: () => calls,
+    };
+    const store = new Store(dir, G, { reads: calls, writes: POOLED_CALLS });
+    const none = () => Buffer.alloc(0);
+    const whole = async () =>
+      String((await store.readRange(file, (size) => ({ start: 0, length: size }), 100, none)).buffer);
+    expect(await whole()).toBe('old!');
+    await store.withLock(file, () => writeFile(file, 'new!'));
+    expect(await whole()).toBe('new!');
+    expect(await whole()).toBe('new!'); // cached again, and still right
+
+    let open = (): void => undefined;
+    gate = new Promise((resolve) => (open = resolve));
+    await store.withLock(file, () => writeFile(file, 'old?')); // forgets 'new!'
+    const racing = whole(); // reads 'old?', then waits for the gate
+    await new Promise((r) => setTimeout(r, 20));
+    await store.withLock(file, () => writeFile(file, 'new?'));
+    open();
+    expect(await racing).toBe('old?'); // read before the change: fine for that download
+    gate = Promise.resolve();
+    expect(await whole()).toBe('new?'); // but it was not kept
   });
 
   it('checks free space against a statfs at most a second old, less the bytes accepted since', async () => {

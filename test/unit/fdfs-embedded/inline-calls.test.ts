@@ -31,7 +31,7 @@ describe('InlineCalls', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('opens, writes and reads inline (sync calls) while they are fast', async () => {
+  it('opens, writes, reads and stats inline (sync calls) while they are fast', async () => {
     const t = fakeClock();
     const calls = new InlineCalls(t.clock);
     expect(calls.pick()).toBe(calls);
@@ -43,6 +43,8 @@ describe('InlineCalls', () => {
     closeSync(fd);
     expect(buf.toString()).toBe('world');
     expect(await readFile(path, 'utf8')).toBe('hello world');
+    expect(calls.stat(path).size).toBe(11);
+    expect(() => calls.stat(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     expect(calls.pooled).toBe(false);
   });
 

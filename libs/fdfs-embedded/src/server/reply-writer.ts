@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs';
 import type { Socket } from 'node:net';
 import { writeWithBackpressure } from '@pic-storage/framing';
-import { Cmd, encodeHeader, HEADER_SIZE, writeHeader } from 'fastdfs-protocol';
+import { Cmd, encodeHeader } from 'fastdfs-protocol';
 
 export interface Reply {
   status?: number;
   body?: Buffer;
   /**
-   * Instead of `body`: a buffer whose first HEADER_SIZE bytes are free, the body after them. The
-   * header is written into them and all goes out in one write without copying the body (downloads).
+   * Instead of `body`: the whole reply, header and body, sent as is in one write (downloads). It
+   * may be shared with other replies (Store.readRange), so it is never written to.
    */
   framed?: Buffer;
   /** Content streamed from disk after the header (downloads too large to read whole): `length` bytes from `start`. */
@@ -24,10 +24,7 @@ const EMPTY = Buffer.alloc(0);
 export async function writeReply(socket: Socket, reply: Reply, timeoutMs: number): Promise<void> {
   const status = reply.status ?? 0;
   if (reply.file !== undefined && status === 0) return writeFile(socket, reply.file, timeoutMs);
-  if (reply.framed !== undefined && status === 0) {
-    writeHeader(reply.framed, 0, reply.framed.length - HEADER_SIZE, Cmd.RESP);
-    return writeWithBackpressure(socket, reply.framed, timeoutMs);
-  }
+  if (reply.framed !== undefined && status === 0) return writeWithBackpressure(socket, reply.framed, timeoutMs);
   const body = status === 0 ? (reply.body ?? EMPTY) : EMPTY;
   const header = encodeHeader(body.length, Cmd.RESP, status);
   await writeWithBackpressure(socket, body.length === 0 ? header : Buffer.concat([header, body]), timeoutMs);

@@ -1,4 +1,4 @@
-import { open, read, write } from 'node:fs';
+import { open, read, type Stats, stat, write } from 'node:fs';
 
 /*
  * The file calls of the storage's hot paths, on raw descriptors. A call through libuv's thread pool
@@ -10,9 +10,10 @@ import { open, read, write } from 'node:fs';
  * a small VM, against a few µs).
  */
 
-/** The calls of a small read or write, made either inline (sync) or through the thread pool. */
+/** The calls of a small read or write (and of the stat checking a kept file), inline (sync) or in the thread pool. */
 export interface FileCalls {
   open(path: string, flags: number | string): number | Promise<number>;
+  stat(path: string): Stats | Promise<Stats>;
   read(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number | Promise<number>;
   write(fd: number, data: Uint8Array, offset: number, length: number, position: number): number | Promise<number>;
 }
@@ -31,6 +32,10 @@ export function openFd(path: string, flags: number | string): Promise<number> {
 /** Every call through the thread pool. */
 export const POOLED_CALLS: FileCalls & CallPicker = {
   open: openFd,
+  stat: (path) =>
+    new Promise((resolve, reject) => {
+      stat(path, (err, st) => (err === null ? resolve(st) : reject(err)));
+    }),
   read: (fd, buf, offset, length, position) =>
     new Promise((resolve, reject) => {
       read(fd, buf, offset, length, position, (err, n) => (err === null ? resolve(n) : reject(err)));

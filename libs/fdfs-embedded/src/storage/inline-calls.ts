@@ -1,4 +1,4 @@
-import { openSync, readSync, writeSync } from 'node:fs';
+import { openSync, readSync, type Stats, statSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type CallPicker, type FileCalls, POOLED_CALLS } from './fd-io.js';
 
@@ -47,6 +47,15 @@ export class InlineCalls implements FileCalls, CallPicker {
     const start = this.clock();
     try {
       return openSync(path, flags);
+    } finally {
+      this.record(this.clock() - start);
+    }
+  }
+
+  stat(path: string): Stats {
+    const start = this.clock();
+    try {
+      return statSync(path);
     } finally {
       this.record(this.clock() - start);
     }
