@@ -25,7 +25,8 @@ import { MemoryCounter, SessionGate, type SessionCounter } from '@pic-storage/se
 import { DesKey, issueSessionKey, type IssueFields } from '@pic-storage/session-key';
 import { readFrontConf, type FrontConf } from '../../apps/front/src/conf.js';
 import { MetadataRegistrar } from '../../apps/front/src/upload/metadata-registrar.js';
-import { uploadRouter, type UploadDeps } from '../../apps/front/src/upload/upload-router.js';
+import { uploadRouter, UploadRoute, type UploadDeps } from '../../apps/front/src/upload/upload-router.js';
+import type { ObserveRequest } from '../../apps/front/src/upload/upload-route.js';
 import type { UploadLogger } from '../../apps/front/src/upload/upload-handler.js';
 import { readMetadataDbsvrConf } from '../../apps/metadata-dbsvr/src/conf.js';
 import { startMetadataDbsvr, type StartedMetadataDbsvr } from '../../apps/metadata-dbsvr/src/metadata-dbsvr.js';
@@ -129,6 +130,8 @@ export interface FrontOptions extends Partial<FrontConf['upload']> {
   metadataAddress?: { host: string; port: number } | null;
   /** Default: the stack's EmbeddedFdfs tracker. */
   trackers?: string[];
+  /** Told of every request the route serves on node:http (the front's metrics). */
+  observe?: ObserveRequest;
 }
 
 export interface UploadFront {
@@ -234,9 +237,7 @@ async function startFront(
     metadata: frameClient === undefined ? undefined : new MetadataRegistrar(frameClient),
     logger,
   };
-  const app = express();
-  app.use(uploadRouter(deps));
-  const server: Server = createServer(app);
+  const server = uploadServer(deps, options.observe);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -258,13 +259,26 @@ async function startFront(
   };
 }
 
+/**
+ * upload.cgi served as the front serves it (front.ts): on node:http, UploadRoute first, then an
+ * Express app with the upload router (the spellings the route leaves to Express), else 404.
+ */
+export function uploadServer(deps: UploadDeps, observe?: ObserveRequest): Server {
+  const route = new UploadRoute(deps, observe);
+  const app = express();
+  app.use(uploadRouter(route));
+  return createServer((req, res) => {
+    if (!route.take(req, res)) app(req, res);
+  });
+}
+
 /** upload.cgi's conf as front.conf's defaults make it, but with no metadata_dbsvr (photoid 0). */
 export function defaultUploadConf(): FrontConf['upload'] {
   return readFrontConf(confOf('metadata_server ='), {}).upload;
 }
 
 function pickUploadConf(options: FrontOptions): Partial<FrontConf['upload']> {
-  const { counter: _c, maxChecks: _m, now: _n, metadataAddress: _a, trackers: _t, ...conf } = options;
+  const { counter: _c, maxChecks: _m, now: _n, metadataAddress: _a, trackers: _t, observe: _o, ...conf } = options;
   return conf;
 }
 

@@ -21,8 +21,7 @@ import { FastdfsWatch } from './status/fastdfs-watch.js';
 import { FrontMetrics } from './status/front-metrics.js';
 import { statusRouter } from './status/status-router.js';
 import { MetadataRegistrar } from './upload/metadata-registrar.js';
-import { configureSharp } from './upload/prepare-picture.js';
-import { uploadRouter } from './upload/upload-router.js';
+import { uploadRouter, UploadRoute } from './upload/upload-router.js';
 
 export interface RunningFront {
   readonly server: FrontServer;
@@ -41,7 +40,6 @@ export interface FrontHooks {
 /** The front wired together (docs/services/front.md). Listens before it returns. */
 export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHooks = {}): Promise<RunningFront> {
   if (conf.session.desKeySource === 'default') logger.warn({ desKey: conf.session.desKey }, DEV_KEY_WARNING);
-  configureSharp();
   const clusters = new ClusterClients(conf.clusters, {
     connectTimeout: conf.fastdfs.connectTimeoutMs,
     networkTimeout: conf.fastdfs.networkTimeoutMs,
@@ -104,18 +102,21 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
       logger,
       observe,
     });
-    const upload = uploadRouter({
-      conf: conf.upload,
-      gate: new SessionGate({
-        desKey: DesKey.from(conf.session.desKey),
-        counter,
-        maxChecks: conf.session.maxChecks,
-        age: conf.session.age,
-      }),
-      clients: clusters,
-      metadata: metadataClient === undefined ? undefined : new MetadataRegistrar(metadataClient),
-      logger,
-    });
+    const upload = new UploadRoute(
+      {
+        conf: conf.upload,
+        gate: new SessionGate({
+          desKey: DesKey.from(conf.session.desKey),
+          counter,
+          maxChecks: conf.session.maxChecks,
+          age: conf.session.age,
+        }),
+        clients: clusters,
+        metadata: metadataClient === undefined ? undefined : new MetadataRegistrar(metadataClient),
+        logger,
+      },
+      observe,
+    );
     const access = new PurgeAccess(conf.purge.allow, conf.purge.secret);
     const purge = purgeRouter({
       access,
@@ -146,8 +147,9 @@ export async function startFront(conf: FrontConf, logger: Logger, hooks: FrontHo
       isCached: (fileId) => cache.peek(fileId) !== undefined,
       antiStealSecret: conf.antiSteal?.secret,
     });
-    const app = frontApp([upload, purge, status, operator], logger, observe);
-    const server = new FrontServer(conf.http, (req, res) => download.handle(req, res), app);
+    const app = frontApp([uploadRouter(upload), purge, status, operator], logger, observe);
+    // Uploads skip Express too (upload-route.ts); a download is looked at first, the hot path.
+    const server = new FrontServer(conf.http, (req, res) => download.handle(req, res) || upload.take(req, res), app);
     await server.start();
     logger.info(
       {

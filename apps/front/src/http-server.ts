@@ -15,9 +15,9 @@ export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The front's one HTTP listener. Every request goes to the download path first, as plain
- * node:http (the hot path does not pay for Express routing: docs/services/front-download.md);
- * whatever it does not take goes to the Express app (upload.cgi, purge, status, errors).
+ * The front's one HTTP listener. Every request goes to the fast path first, as plain node:http:
+ * downloads, then upload.cgi (neither pays for Express routing: docs/services/front.md); whatever
+ * it does not take goes to the Express app (purge, status, errors, odd spellings of upload.cgi).
  */
 export class FrontServer {
   private readonly server: Server;

@@ -148,3 +148,36 @@ describe('upload.cgi: uploads in flight', () => {
     }
   });
 });
+
+describe('upload.cgi: a client that goes away', () => {
+  it('refuses a body cut off half-way as multer did (Request aborted): nothing stored, the key kept', async () => {
+    const front = await stack.front({ maxChecks: 1 });
+    const key = uniqueKey({ ip: '0.0.0.0' });
+    try {
+      const files = await stack.storedFiles();
+      const cut = connect(front.port, '127.0.0.1');
+      cut.on('error', () => undefined);
+      cut.write(
+        'POST /upload.cgi HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n' +
+          `Content-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name="session_key"\r\n\r\n${key}\r\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      cut.destroy();
+      let line: (typeof front.logger.lines)[number] | undefined;
+      for (let attempt = 0; attempt < 200 && line === undefined; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        line = front.logger.lines.find((l) => l.message === 'upload refused');
+      }
+      expect(line?.object).toMatchObject({
+        failure: 'badForm',
+        reason: 'malformed multipart/form-data: Request aborted',
+      });
+      expect(await stack.storedFiles()).toBe(files);
+      // maxChecks 1: the key is still unused.
+      const answer = await postUpload(front.url, uploadForm({ sessionKey: key, type: 'png', file: png }));
+      expect(answer.status).toBe(200);
+    } finally {
+      await front.close();
+    }
+  });
+});

@@ -1,8 +1,9 @@
 /**
- * upload.cgi end to end on real parts: the router on an Express app, a real EmbeddedFdfs, a real
+ * upload.cgi end to end on real parts: the route on node:http as the front serves it, a real EmbeddedFdfs, a real
  * metadata_dbsvr. The session key (window, count, i_ip), the form, the format checks, the JSON
  * answer byte for byte, and for every refusal: no file stored, no metadata row written.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCode } from '@pic-storage/frame-protocol';
 import { issueSessionKey, unixTime } from '@pic-storage/session-key';
@@ -283,5 +284,55 @@ describe('upload.cgi: routes', () => {
       body: uploadForm({ sessionKey: uniqueKey(), type: 'png', file: png }),
     });
     expect(upper.status).toBe(404);
+  });
+
+  it('serves a query string on the path, and an absolute URL (the Express app routes that spelling)', async () => {
+    const query = await fetch(`${front.url}/upload.cgi?from=game`, {
+      method: 'POST',
+      body: uploadForm({ sessionKey: uniqueKey(), type: 'png', file: png }),
+    });
+    expect(query.status).toBe(200);
+
+    // A request target in absolute form (as sent to a proxy): fetch cannot send one, node:http can.
+    const form = new Response(uploadForm({ sessionKey: uniqueKey(), type: 'png', file: png }));
+    const body = Buffer.from(await form.arrayBuffer());
+    const absolute = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: front.port,
+          method: 'POST',
+          path: `${front.url}/upload.cgi`,
+          headers: { 'content-type': form.headers.get('content-type') ?? '', 'content-length': body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(absolute.status).toBe(200);
+    expect(absolute.json).toMatchObject({ result: 'success', len: png.length });
+  });
+
+  it('tells the metrics of each request it serves on node:http: route upload, its status', async () => {
+    const seen: [string, number][] = [];
+    const observed = await stack.front({ observe: (route, status) => seen.push([route, status]) });
+    try {
+      const good = await postUpload(observed.url, uploadForm({ sessionKey: uniqueKey(), type: 'png', file: png }));
+      const bad = await postUpload(observed.url, uploadForm({ sessionKey: 'not a key', type: 'png', file: png }));
+      expect([good.status, bad.status]).toEqual([200, 403]);
+      expect(seen).toEqual([
+        ['upload', 200],
+        ['upload', 403],
+      ]);
+    } finally {
+      await observed.close();
+    }
   });
 });

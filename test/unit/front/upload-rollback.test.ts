@@ -5,9 +5,7 @@
  * and then refuse its delete); the integration tests cover the real parts.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cmd, ResultCode } from '@pic-storage/frame-protocol';
 import { FrameClientError, type FrameResponse } from '@pic-storage/frame-service';
@@ -15,7 +13,6 @@ import type { ClusterClients } from '@pic-storage/service-process';
 import { MemoryCounter, SessionGate } from '@pic-storage/session-count';
 import { DesKey } from '@pic-storage/session-key';
 import { MetadataRegistrar, type RegisterClient } from '../../../apps/front/src/upload/metadata-registrar.js';
-import { uploadRouter } from '../../../apps/front/src/upload/upload-router.js';
 import {
   defaultUploadConf,
   postUpload,
@@ -23,6 +20,7 @@ import {
   TEST_DES_KEY,
   uniqueKey,
   uploadForm,
+  uploadServer,
 } from '../../helpers/upload-form.js';
 import { quadrantPicture } from '../../helpers/test-pictures.js';
 
@@ -63,22 +61,18 @@ function registerClient(answer: number | 'timeout'): RegisterClient {
 }
 
 async function front(metadata: MetadataRegistrar, clients: ClusterClients, logger: RecordingLogger) {
-  const app = express();
-  app.use(
-    uploadRouter({
-      conf: defaultUploadConf(),
-      gate: new SessionGate({
-        desKey: DesKey.from(TEST_DES_KEY),
-        counter: new MemoryCounter({ maxKeys: 100, logger }),
-        maxChecks: 30,
-        age: { windowSeconds: 3600, skewSeconds: 300 },
-      }),
-      clients,
-      metadata,
-      logger,
+  const server = uploadServer({
+    conf: defaultUploadConf(),
+    gate: new SessionGate({
+      desKey: DesKey.from(TEST_DES_KEY),
+      counter: new MemoryCounter({ maxKeys: 100, logger }),
+      maxChecks: 30,
+      age: { windowSeconds: 3600, skewSeconds: 300 },
     }),
-  );
-  const server = createServer(app).listen(0, '127.0.0.1');
+    clients,
+    metadata,
+    logger,
+  }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -103,4 +97,26 @@ describe('upload.cgi: a register that fails', () => {
       expect(error?.object).toMatchObject({ fileId: FILE_ID, hostid: 0 });
     });
   }
+});
+
+describe('upload.cgi: an answer that itself fails', () => {
+  it('is answered 500 internal error and logged, as the Express app answered a route that threw', async () => {
+    // A logger that throws while the refusal of a bad key is logged: the handler then has no answer.
+    class ThrowingLogger extends RecordingLogger {
+      override info(): void {
+        throw new Error('log stream closed');
+      }
+    }
+    const logger = new ThrowingLogger();
+    const store = failingDeleteStore();
+    const url = await front(new MetadataRegistrar(registerClient(0)), store.clients, logger);
+    const png = await quadrantPicture('png', 16, 16);
+    const result = await postUpload(url, uploadForm({ sessionKey: 'not a key', type: 'png', file: png }));
+    expect(result.status).toBe(500);
+    expect(result.text).toBe('{"result":"error","message":"internal error"}');
+    expect(result.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const error = logger.lines.find((line) => line.level === 'error');
+    expect(error?.message).toBe('request failed');
+    expect(store.calls).toEqual([]);
+  });
 });

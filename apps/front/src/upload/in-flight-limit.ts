@@ -1,12 +1,13 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { UploadError } from './upload-errors.js';
 import { sendUploadError } from './upload-json.js';
 
 /**
- * Uploads served at once. Each holds up to upload_max_size bytes of body from its first byte to
- * its answer, so this bounds the memory upload.cgi can take (64 × 5 MiB = 320 MiB by default);
- * one more is refused at once (503, Retry-After) before its body is read. A slot is taken when
- * the request arrives and given back when its response ends or its connection closes.
+ * Uploads served at once. Each holds up to upload_max_size bytes of body (plus FORM_SLACK of form)
+ * from its first byte to its answer, so this bounds the memory upload.cgi can take (64 × 5 MiB =
+ * 320 MiB by default); one more is refused at once (503, Retry-After) before its body is read. A
+ * slot is taken when the request arrives and given back when its response ends or its connection
+ * closes.
  */
 export class InFlightLimit {
   private inFlight = 0;
@@ -20,15 +21,16 @@ export class InFlightLimit {
     return this.inFlight;
   }
 
-  readonly middleware: RequestHandler = (_req: Request, res: Response, next: NextFunction) => {
+  /** Takes a slot for the request `res` answers and returns true, or answers 503 itself and returns false. */
+  take(res: ServerResponse): boolean {
     if (this.inFlight >= this.max) {
       res.setHeader('Retry-After', '1');
       sendUploadError(res, new UploadError('busy', `${this.max} uploads are in progress; retry in a moment`));
-      return;
+      return false;
     }
     this.inFlight++;
     // 'close' comes once, after the response is sent or when the connection ends first.
     res.once('close', () => this.inFlight--);
-    next();
-  };
+    return true;
+  }
 }

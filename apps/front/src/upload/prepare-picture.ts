@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import type { LimitMode } from '../conf.js';
 import { plainHeader } from './picture-header.js';
 import type { PictureType } from './picture-type.js';
@@ -52,15 +52,29 @@ const SHARP_FORMAT: Record<PictureType, string> = { jpg: 'jpeg', png: 'png', gif
 /** JPEG and lossy WebP output quality of a scaled picture. */
 const OUTPUT_QUALITY = 90;
 
+/** The sharp function: sharp(input, options) opens a picture. */
+type SharpFactory = typeof import('sharp');
+
+let loaded: Promise<SharpFactory> | undefined;
+
 /**
- * libvips settings for upload.cgi, once at start. The operation cache off: no two uploads share an
- * input, so it would only hold memory (up to 50 MB) and serialise every call on its lock. One
- * thread per image: several uploads are scaled at once on the libuv pool, which keeps the cores
- * busy without oversubscribing them.
+ * sharp, loaded at the first picture that needs libvips (an EXIF block, an animation, GIF, a
+ * scale), not at start: libvips takes ~20 MB of RSS once loaded, and a front whose uploads are
+ * all plain (picture-header.ts) or that serves downloads only never needs it. A sharp that cannot
+ * be loaded fails that upload as an internal error (500, logged), not as the picture's fault.
+ *
+ * Its settings for upload.cgi, once: the operation cache off: no two uploads share an input, so it
+ * would only hold memory (up to 50 MB) and serialise every call on its lock. One thread per image:
+ * several uploads are scaled at once on the libuv pool, which keeps the cores busy without
+ * oversubscribing them.
  */
-export function configureSharp(): void {
-  sharp.cache(false);
-  sharp.concurrency(1);
+function loadSharp(): Promise<SharpFactory> {
+  loaded ??= import('sharp').then(({ default: sharp }) => {
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
+  });
+  return loaded;
 }
 
 /** What the checks need of the header: sharp's Metadata, or the plain size read in JS. */
@@ -108,6 +122,7 @@ export async function preparePicture(
 }
 
 async function readHeader(bytes: Buffer, type: PictureType): Promise<Metadata> {
+  const sharp = await loadSharp();
   let header: Metadata;
   try {
     // limitInputPixels off: only the header is read here, and the pixel count is checked by the
@@ -129,7 +144,7 @@ async function fit(
   upright: boolean,
   limits: PictureLimits,
 ): Promise<PreparedPicture> {
-  const image = open(bytes, limits);
+  const image = open(await loadSharp(), bytes, limits);
   if (upright) image.autoOrient();
   image
     .resize({
@@ -150,7 +165,7 @@ async function fit(
   }
 }
 
-function open(bytes: Buffer, limits: PictureLimits): Sharp {
+function open(sharp: SharpFactory, bytes: Buffer, limits: PictureLimits): Sharp {
   // failOn 'error': a truncated or corrupt file fails; a mere warning (odd padding) does not.
   return sharp(bytes, { animated: true, limitInputPixels: limits.maxInputPixels, failOn: 'error' });
 }

@@ -1,7 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import { UploadError } from './upload-errors.js';
-import { sendUploadError } from './upload-json.js';
 
 /*
  * Cross-origin uploads (cors_origins): game pages on their own sites post to upload.cgi.
@@ -23,8 +22,9 @@ const ALLOWED_HEADERS = ['Content-Type', 'X-Requested-With'];
 /** Seconds a browser may reuse a preflight's answer. */
 const PREFLIGHT_MAX_AGE = 600;
 
-export function uploadCors(origins: readonly string[]): RequestHandler {
-  return cors({
+/** The cors middleware of upload.cgi: a preflight is answered here, a POST gets its headers and goes on. */
+export function uploadCors(origins: readonly string[]): ReturnType<typeof cors<IncomingMessage>> {
+  return cors<IncomingMessage>({
     origin: origins.includes('*') ? '*' : [...origins],
     methods: ALLOWED_METHODS,
     allowedHeaders: ALLOWED_HEADERS,
@@ -32,19 +32,18 @@ export function uploadCors(origins: readonly string[]): RequestHandler {
   });
 }
 
-/** Refuses (403) a POST from an origin `origins` does not list; passes everything when it is empty or has '*'. */
-export function refuseUnlistedOrigin(origins: readonly string[]): RequestHandler {
+/** Why a POST is refused (403) for its origin, or undefined when it may go on. */
+export type OriginRefusal = (req: IncomingMessage) => UploadError | undefined;
+
+/** Refuses a POST from an origin `origins` does not list; passes everything when it is empty or has '*'. */
+export function originRefusal(origins: readonly string[]): OriginRefusal {
   const open = origins.length === 0 || origins.includes('*');
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req) => {
     const origin = req.headers.origin;
     if (open || origin === undefined || origins.includes(origin) || isOwnOrigin(origin, req.headers.host)) {
-      next();
-      return;
+      return undefined;
     }
-    sendUploadError(
-      res,
-      new UploadError('originRefused', `uploads from ${JSON.stringify(origin)} are not allowed (cors_origins)`),
-    );
+    return new UploadError('originRefused', `uploads from ${JSON.stringify(origin)} are not allowed (cors_origins)`);
   };
 }
 

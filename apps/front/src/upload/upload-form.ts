@@ -1,12 +1,20 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { pictureTypeOf, type PictureType } from './picture-type.js';
+import { plainBoundary, readPlainForm, type ParsedForm, type PlainFormBounds } from './plain-form.js';
 import { UploadError } from './upload-errors.js';
 
 /*
  * The multipart/form-data of upload.cgi: fields `session_key` and `type`, one file part `file`.
  * The whole body is read into memory (bounded below) before anything else is done with it.
  * Other text fields (a submit button's) are allowed and ignored, within the bounds.
+ *
+ * A body whose Content-Length is at most upload_max_size + FORM_SLACK is read whole first, and
+ * the form a browser sends is taken from it by plain-form.ts; any other form goes to multer (the
+ * same bytes, replayed), and so does a body too large or of unknown length (chunked), as it
+ * arrives. Either way the answer is multer's: the fields, the file, the same errors.
  */
 export interface UploadForm {
   /** 48 hex digits when well-formed; checked by the session gate. */
@@ -29,6 +37,9 @@ export const FORM_LIMITS = Object.freeze({
   headerPairs: 16,
 });
 
+/** Bytes of a body read whole besides the file: the text fields and part headers of a form within FORM_LIMITS. */
+export const FORM_SLACK = 64 * 1024;
+
 export interface UploadFormOptions {
   /** Bytes the file may have (upload_max_size). */
   maxSize: number;
@@ -37,8 +48,10 @@ export interface UploadFormOptions {
 
 export class UploadFormReader {
   private readonly multipart: RequestHandler;
+  private readonly plainBounds: PlainFormBounds;
 
   constructor(private readonly options: UploadFormOptions) {
+    this.plainBounds = { ...FORM_LIMITS, fileField: 'file', maxFileSize: options.maxSize };
     this.multipart = multer({
       storage: multer.memoryStorage(),
       limits: { ...FORM_LIMITS, files: 1, fileSize: options.maxSize },
@@ -48,18 +61,16 @@ export class UploadFormReader {
   }
 
   /** The form of `req`, or an UploadError (notMultipart, badForm, fileTooLarge, unknownType). */
-  async read(req: Request, res: Response): Promise<UploadForm> {
-    if (req.is('multipart/form-data') !== 'multipart/form-data') {
+  async read(req: IncomingMessage, res: ServerResponse): Promise<UploadForm> {
+    if (!isMultipartForm(req)) {
       throw new UploadError(
         'notMultipart',
         'upload.cgi takes multipart/form-data with the fields session_key, type and file',
       );
     }
-    await this.parse(req, res);
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const { body, file } = await this.parse(req, res);
     const sessionKey = textField(body, 'session_key').trim();
     const declared = textField(body, 'type');
-    const file = req.file;
     if (file === undefined) throw new UploadError('badForm', 'the form has no file part named "file"');
     if (file.size === 0) throw new UploadError('badForm', `the file ${JSON.stringify(file.originalname)} is empty`);
     return {
@@ -69,9 +80,35 @@ export class UploadFormReader {
     };
   }
 
-  private parse(req: Request, res: Response): Promise<void> {
+  private async parse(req: IncomingMessage, res: ServerResponse): Promise<ParsedForm> {
+    const boundary = plainBoundary(req.headers['content-type']);
+    const length = Number(req.headers['content-length']);
+    const whole =
+      boundary !== undefined &&
+      req.headers['transfer-encoding'] === undefined &&
+      length <= this.options.maxSize + FORM_SLACK;
+    if (!whole) return this.parseWithMulter(req, res);
+    const received = await receiveBody(req);
+    // A request that fails before its end is refused as multer refuses one (its first event).
+    if (received instanceof Error) throw this.formError(received);
+    const plain = readPlainForm(Buffer.concat(received), boundary, this.plainBounds);
+    if (plain !== undefined) return plain;
+    // The request's own members multer uses are its headers and the stream of its body.
+    const replayed = Object.assign(Readable.from(received, { objectMode: false }), { headers: req.headers });
+    return this.parseWithMulter(replayed as unknown as IncomingMessage, res);
+  }
+
+  private parseWithMulter(req: IncomingMessage, res: ServerResponse): Promise<ParsedForm> {
+    // multer is written as Express middleware, but it uses only node:http's own members of the
+    // request (headers, pipe, unpipe, resume, events) and none of the response, and sets `body`
+    // and `file` on the request. upload.cgi runs without Express (upload-route.ts), so the plain
+    // request is handed over as the type multer declares.
+    const request = req as Request;
     return new Promise((resolve, reject) => {
-      this.multipart(req, res, (err?: unknown) => (err === undefined ? resolve() : reject(this.formError(err))));
+      this.multipart(request, res as Response, (err?: unknown) => {
+        if (err !== undefined) reject(this.formError(err));
+        else resolve({ body: (request.body ?? {}) as Record<string, unknown>, file: request.file });
+      });
     });
   }
 
@@ -98,6 +135,38 @@ export class UploadFormReader {
     }
     return type;
   }
+}
+
+/**
+ * The chunks of `req`'s body once it has ended, or the error multer would give a request that
+ * fails first: the first of its events 'error', 'aborted', 'close' (listened to in multer's order).
+ */
+function receiveBody(req: IncomingMessage): Promise<Buffer[] | Error> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks));
+    req.on('error', (err: Error | undefined) => resolve(err ?? new Error('Request error')));
+    req.on('aborted', () => resolve(new Error('Request aborted')));
+    req.on('close', () => {
+      if (!req.readableEnded) resolve(new Error('Request closed'));
+    });
+  });
+}
+
+/**
+ * Express's req.is('multipart/form-data') (type-is), which upload.cgi answered by before it ran on
+ * node:http: a request with a body (a Transfer-Encoding, or a Content-Length) whose Content-Type's
+ * media type, before any parameter, trimmed of spaces and tabs, is multipart/form-data in any case.
+ */
+export function isMultipartForm(req: IncomingMessage): boolean {
+  const { headers } = req;
+  const hasBody = headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(headers['content-length']));
+  const contentType = headers['content-type'];
+  if (!hasBody || contentType === undefined) return false;
+  const semicolon = contentType.indexOf(';');
+  const mediaType = semicolon === -1 ? contentType : contentType.slice(0, semicolon);
+  return mediaType.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase() === 'multipart/form-data';
 }
 
 function textField(body: Record<string, unknown>, name: string): string {

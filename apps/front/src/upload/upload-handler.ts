@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FrameClientError } from '@pic-storage/frame-service';
 import type { ClusterClients } from '@pic-storage/service-process';
 import { SessionRefusedError, type SessionGate, type SessionRefusal } from '@pic-storage/session-count';
@@ -66,7 +66,7 @@ export class UploadHandler {
     this.form = new UploadFormReader(deps.conf);
   }
 
-  async handle(req: Request, res: Response): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const trace: Trace = {};
     try {
       const form = await this.form.read(req, res);
@@ -208,7 +208,7 @@ export class UploadHandler {
     }
   }
 
-  private fail(res: Response, err: unknown, trace: Trace): void {
+  private fail(res: ServerResponse, err: unknown, trace: Trace): void {
     const failure =
       err instanceof UploadError
         ? err

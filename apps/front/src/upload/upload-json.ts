@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ResultCodeValue } from '@pic-storage/frame-protocol';
 import type { UploadError } from './upload-errors.js';
 
@@ -48,15 +48,20 @@ export function legacyJson(value: object): string {
   return JSON.stringify(value).replaceAll('/', '\\/');
 }
 
-export function sendJson(res: Response, status: number, body: string): void {
-  res.status(status);
+/**
+ * The headers in the order Express's res.send wrote them when upload.cgi ran on Express (the wire
+ * bytes kept): Content-Type, Cache-Control, Content-Length, after any CORS header.
+ */
+export function sendJson(res: ServerResponse, status: number, body: string): void {
+  res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   // An answer names a new file or a refusal: neither may be served again from a cache.
   res.setHeader('Cache-Control', 'no-store');
-  res.send(body);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /** The JSON error answer of `err`: its failure's status and code, its message. */
-export function sendUploadError(res: Response, err: UploadError): void {
+export function sendUploadError(res: ServerResponse, err: UploadError): void {
   sendJson(res, err.status, errorJson(err.code, err.message));
 }
