@@ -1,6 +1,7 @@
 /**
  * max_source_size: a source file larger than the limit is BAD_IMAGE, refused from the download's
- * announced length before its bytes are read; one under it is cropped.
+ * announced length before its bytes are read; one under it is cropped, downloaded whole when its
+ * name gives its size (a normal file) and streamed when not (an appender file).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,17 @@ describe('max_source_size', () => {
     expect((await f.crop({ fdfsUrl: smallId, thumbW: 10, thumbH: 10 })).ret).toBe(ResultCode.OK);
     // The refused download left no connection out of step: the same source again, then the small one.
     expect((await f.crop({ fdfsUrl: largeId, thumbW: 10, thumbH: 10 })).ret).toBe(ResultCode.BAD_IMAGE);
+    expect((await f.crop({ fdfsUrl: smallId, thumbW: 10, thumbH: 10 })).ret).toBe(ResultCode.OK);
+  });
+
+  it('an appender source, whose name tells no size, is measured from the reply header the same way', async () => {
+    const large = await noisePng(100, 100);
+    const small = await noisePng(40, 40);
+    const largeId = await f.fdfsClient.uploadAppender(large, { ext: 'png' });
+    const smallId = await f.fdfsClient.uploadAppender(small, { ext: 'png' });
+    expect((await f.crop({ fdfsUrl: largeId, thumbW: 10, thumbH: 10 })).ret).toBe(ResultCode.BAD_IMAGE);
+    const logged = f.logs.filter((entry) => entry.object.result === 'BAD_IMAGE').at(-1);
+    expect(String(logged?.object.reason)).toMatch(new RegExp(`is ${large.length} bytes, over max_source_size 20000`));
     expect((await f.crop({ fdfsUrl: smallId, thumbW: 10, thumbH: 10 })).ret).toBe(ResultCode.OK);
   });
 });
