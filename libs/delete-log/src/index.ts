@@ -17,7 +17,6 @@ export {
   DELETE_LOG_WRITER_DEFAULTS,
   type DeleteLogWriterOptions,
   type DeleteLogStats,
-  type OpenLog,
 } from './log-writer.js';
 export { readEntryBatches, countEntries, type EntryBatch } from './entry-reader.js';
 export { drainFilesOf, readProgress, type DrainFiles, type DrainProgress } from './drain-files.js';

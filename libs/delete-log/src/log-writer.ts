@@ -18,19 +18,12 @@ export interface DeleteLogWriterOptions {
    * with DeleteLogFullError. Bounds the memory a stalled disk can make the server hold. Default 64 MiB.
    */
   maxQueuedBytes?: number;
-  /**
-   * Sync rounds (fdatasync + stat) run at once. A group written while a round runs starts its own
-   * round instead of waiting for that one to end: concurrent fdatasyncs share the file system's
-   * journal commits, so a request waits for about one fdatasync instead of one and a half. Default 2.
-   */
-  maxSyncRounds?: number;
 }
 
 export const DELETE_LOG_WRITER_DEFAULTS = Object.freeze({
   sync: true,
   maxGroupBytes: 4 * 1024 * 1024,
   maxQueuedBytes: 64 * 1024 * 1024,
-  maxSyncRounds: 2,
 });
 
 export interface DeleteLogStats {
@@ -70,7 +63,7 @@ interface Group {
 }
 
 /** An open descriptor of the log; `busy` counts its groups written but not yet settled by a sync. */
-export interface OpenLog {
+interface OpenLog {
   handle: FileHandle;
   dev: bigint;
   ino: bigint;
@@ -117,8 +110,7 @@ export class DeleteLogWriter {
   /** Groups written, waiting for the sync stage. */
   private written: { group: Group; file: OpenLog }[] = [];
   private writing: Promise<void> | undefined;
-  /** Sync rounds running: at most maxSyncRounds. */
-  private readonly syncRounds = new Set<Promise<void>>();
+  private syncing: Promise<void> | undefined;
   private opened = false;
   private closed = false;
   /** Descriptors being closed, awaited by close(). */
@@ -127,7 +119,7 @@ export class DeleteLogWriter {
 
   constructor(options: DeleteLogWriterOptions) {
     const resolved = { ...DELETE_LOG_WRITER_DEFAULTS, ...stripUndefined(options) };
-    for (const key of ['maxGroupBytes', 'maxQueuedBytes', 'maxSyncRounds'] as const) {
+    for (const key of ['maxGroupBytes', 'maxQueuedBytes'] as const) {
       if (!Number.isSafeInteger(resolved[key]) || resolved[key] <= 0) {
         throw new RangeError(`${key} must be a positive integer, got ${String(resolved[key])}`);
       }
@@ -137,7 +129,6 @@ export class DeleteLogWriter {
       sync: resolved.sync,
       maxGroupBytes: resolved.maxGroupBytes,
       maxQueuedBytes: resolved.maxQueuedBytes,
-      maxSyncRounds: resolved.maxSyncRounds,
     });
   }
 
@@ -174,7 +165,7 @@ export class DeleteLogWriter {
   /** Settles what is queued, then closes the log; appends after close() fail. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.writing !== undefined || this.syncRounds.size > 0) await Promise.all([this.writing, ...this.syncRounds]);
+    while (this.writing !== undefined || this.syncing !== undefined) await Promise.all([this.writing, this.syncing]);
     const file = this.file;
     if (file !== undefined) this.retire(file);
     await Promise.all(this.closing);
@@ -188,14 +179,12 @@ export class DeleteLogWriter {
     });
   }
 
-  /** Starts a sync round for what is written, unless maxSyncRounds already run (one starts as each ends). */
   private kickSyncs(): void {
-    if (this.syncRounds.size >= this.options.maxSyncRounds || this.written.length === 0) return;
-    const round = this.syncRound(this.written.splice(0)).finally(() => {
-      this.syncRounds.delete(round);
+    if (this.syncing !== undefined || this.written.length === 0) return;
+    this.syncing = this.syncStage().finally(() => {
+      this.syncing = undefined;
       this.kickSyncs();
     });
-    this.syncRounds.add(round);
   }
 
   private async writeStage(): Promise<void> {
@@ -225,38 +214,40 @@ export class DeleteLogWriter {
     }
   }
 
-  /** One fdatasync (and a stat of the path) per file of `round`, then each group acknowledged, written again or failed. */
-  private async syncRound(round: { group: Group; file: OpenLog }[]): Promise<void> {
-    const files = [...new Set(round.map((w) => w.file))];
-    // Per file: still named delete.log after its writes (or the error that settles its groups).
-    const outcome = new Map<OpenLog, boolean | { error: unknown }>();
-    await Promise.all(
-      files.map(async (file) => {
-        try {
-          const [named] = await Promise.all([this.stillNamed(file), this.options.sync ? this.syncData(file) : 0]);
-          outcome.set(file, named);
-        } catch (error) {
-          // fsync errors are reported once: nothing written on this descriptor can be trusted.
-          outcome.set(file, { error });
+  private async syncStage(): Promise<void> {
+    while (this.written.length > 0) {
+      const round = this.written.splice(0);
+      const files = [...new Set(round.map((w) => w.file))];
+      // Per file: still named delete.log after its writes (or the error that settles its groups).
+      const outcome = new Map<OpenLog, boolean | { error: unknown }>();
+      await Promise.all(
+        files.map(async (file) => {
+          try {
+            const [named] = await Promise.all([this.stillNamed(file), this.options.sync ? this.syncData(file) : 0]);
+            outcome.set(file, named);
+          } catch (error) {
+            // fsync errors are reported once: nothing written on this descriptor can be trusted.
+            outcome.set(file, { error });
+          }
+        }),
+      );
+      for (const { group, file } of round) {
+        const result = outcome.get(file) as boolean | { error: unknown };
+        file.busy--;
+        if (result === true) {
+          this.acknowledge(group);
+        } else if (result === false) {
+          if (!file.retired) this.counters.reopens++; // the next write opens the new log
+          this.retire(file);
+          this.rewrite(group);
+        } else {
+          this.retire(file);
+          this.fail(group, result.error);
         }
-      }),
-    );
-    for (const { group, file } of round) {
-      const result = outcome.get(file) as boolean | { error: unknown };
-      file.busy--;
-      if (result === true) {
-        this.acknowledge(group);
-      } else if (result === false) {
-        if (!file.retired) this.counters.reopens++; // the next write opens the new log
-        this.retire(file);
-        this.rewrite(group);
-      } else {
-        this.retire(file);
-        this.fail(group, result.error);
+        this.closeIfIdle(file);
       }
-      this.closeIfIdle(file);
+      this.kickWrites();
     }
-    this.kickWrites();
   }
 
   private fail(group: Group, err: unknown): void {
@@ -315,8 +306,7 @@ export class DeleteLogWriter {
     }
   }
 
-  /** Protected: tests hold a sync to see the rounds overlap. */
-  protected async syncData(file: OpenLog): Promise<void> {
+  private async syncData(file: OpenLog): Promise<void> {
     await file.handle.datasync();
     this.counters.syncs++;
   }
@@ -331,7 +321,7 @@ export class DeleteLogWriter {
   private async currentLog(): Promise<OpenLog> {
     const file = this.file;
     if (file !== undefined && !file.retired) {
-      if (this.syncRounds.size > 0 || (await this.stillNamed(file))) return file;
+      if (this.syncing !== undefined || (await this.stillNamed(file))) return file;
       this.counters.reopens++;
       this.retire(file);
     }

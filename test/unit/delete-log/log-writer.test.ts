@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeleteLogFullError, DeleteLogWriter, type DeleteEntry, type OpenLog } from '@pic-storage/delete-log';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteLogFullError, DeleteLogWriter, type DeleteEntry } from '@pic-storage/delete-log';
 import { entriesOf, keyOf, readLogEntries } from '../../helpers/delete-log.js';
 
 let dir: string;
@@ -57,37 +57,6 @@ describe('DeleteLogWriter', () => {
         .map(keyOf)
         .sort(),
     );
-  });
-
-  it.each([1, 2])('runs at most maxSyncRounds = %i fdatasyncs at once; a group written during one starts the next', async (rounds) => {
-    const held: (() => void)[] = [];
-    let running = 0;
-    let most = 0;
-    class HeldSync extends DeleteLogWriter {
-      protected override async syncData(file: OpenLog): Promise<void> {
-        running++;
-        most = Math.max(most, running);
-        await new Promise<void>((release) => held.push(release));
-        await super.syncData(file);
-        running--;
-      }
-    }
-    const writer = await opened(new HeldSync({ path: log, maxSyncRounds: rounds }));
-    const acked: number[] = [];
-    const appends = [0, 1, 2].map((i) => writer.append(entriesOf(i, 1)).then(() => acked.push(i)));
-    // Each append is written in its own group once the one before is out (the write stage runs on).
-    await vi.waitFor(() => expect(held.length).toBe(rounds));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(held.length).toBe(rounds); // no further round while `rounds` are held
-    expect(acked).toEqual([]);
-    while (acked.length < 3) {
-      held.shift()?.();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await Promise.all(appends);
-    expect(most).toBe(rounds);
-    expect(writer.stats.appends).toBe(3);
-    expect((await readLogEntries(log)).map(keyOf).sort()).toEqual(entriesOf(0, 3).map(keyOf).sort());
   });
 
   it('a group holds at most maxGroupBytes (but always one append)', async () => {
@@ -162,6 +131,5 @@ describe('DeleteLogWriter', () => {
   it('refuses bad limits at construction', () => {
     expect(() => new DeleteLogWriter({ path: log, maxGroupBytes: 0 })).toThrow(/maxGroupBytes/);
     expect(() => new DeleteLogWriter({ path: log, maxQueuedBytes: 1.5 })).toThrow(/maxQueuedBytes/);
-    expect(() => new DeleteLogWriter({ path: log, maxSyncRounds: 0 })).toThrow(/maxSyncRounds/);
   });
 });
