@@ -7,7 +7,8 @@
 //
 // Processes, as in production: the backend (by default an echo service, a FrameServer from
 // libs/frame-service/dist started by this script in a child process; or --backend host:port), the
-// proxy (apps/admin-proxy/dist/main.js with a conf written to a temp dir: one route, cmd -> backend),
+// proxy (apps/admin-proxy/dist/main.js with the node options `npm start` gives it, and a conf written to a
+// temp dir: one route, cmd -> backend),
 // and this process as the clients. Each client is one FrameClient (one connection) keeping DEPTH
 // requests in flight (pipelined). In each cell (a number of clients) the two paths run alternately,
 // direct proxied proxied direct ..., after a warm-up of each; a run lasts BENCH_SECONDS and counts the
@@ -34,10 +35,8 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FrameClient, FrameServer } from '@pic-storage/frame-service';
-import { byMode, fail, median, option, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
+import { appArgs, byMode, fail, median, option, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PROXY_MAIN = join(ROOT, 'apps/admin-proxy/dist/main.js');
 const TARGET = 0.7;
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
 const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
@@ -128,7 +127,7 @@ async function main() {
       join(dir, 'conf', 'admin-proxy.conf'),
       `bind_addr = 127.0.0.1\nport = 0\nroute = ${cmd} ${backend}\nallow_from = 127.0.0.0/8\n`,
     );
-    const proxy = await startChild([PROXY_MAIN], (e) => e.msg === 'listening', {
+    const proxy = await startChild(appArgs('admin-proxy'), (e) => e.msg === 'listening', {
       cwd: dir,
       env: { ...process.env, PIC_CONF_DIR: 'conf', LOG_LEVEL: 'info' }, // its 'listening' line gives the port
     });

@@ -3,7 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nodeArgsOf } from '../apps/stack/dist/service-table.js';
 
 /** The value after `--name` on the command line, or undefined. */
 export function option(name) {
@@ -112,4 +114,14 @@ export function writeSummary(bench, { rows = [], skipped, notes = [] } = {}) {
   if (notes.length > 0) summary.notes = notes;
   mkdirSync(dirname(SUMMARY_FILE), { recursive: true });
   writeFileSync(SUMMARY_FILE, `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+const APPS = fileURLToPath(new URL('../apps/', import.meta.url));
+
+/**
+ * The node arguments that start `app` (apps/<app>/dist/main.js) as `npm start` does: the node
+ * options the stack gives that app (apps/stack/src/service-table.ts), then its main script.
+ */
+export function appArgs(app) {
+  return [...nodeArgsOf(app), join(APPS, app, 'dist', 'main.js')];
 }

@@ -32,14 +32,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { FdfsClient } from 'fastdfs-client-ts';
 import { Cmd, decodeCropResponse, encodeCropRequest, resultName } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
-import { byMode, median, option, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
+import { appArgs, byMode, median, option, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY || '1,4').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
 const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
@@ -145,8 +143,7 @@ function sharpSystem(source) {
 
 /** Starts an app's dist/main.js with a conf dir; resolves with its `listening` log line. */
 function startApp(app, confDir, env = {}) {
-  const main = join(ROOT, 'apps', app, 'dist', 'main.js');
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, appArgs(app), {
     env: { PATH: process.env.PATH, PIC_CONF_DIR: confDir, PIC_DATA_DIR: join(confDir, '..', 'data'), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -32,9 +32,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { byMode, median, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
+import { appArgs, byMode, median, rangeOf, summaryRow, writeSummary } from './bench-kit.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
 const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 const CLIENTS = Number(process.env.BENCH_CLIENTS || 64);
@@ -174,7 +173,7 @@ async function startDelSvr(dir, name, fsync) {
   const confDir = join(dir, `${name}-conf`);
   await mkdir(confDir);
   await writeFile(join(confDir, 'del-svr.conf'), `port = 0\nbase_path = ${join(dir, name)}\nfsync = ${fsync}\n`);
-  return startChild([join(ROOT, 'apps/del-svr/dist/main.js')], { PIC_CONF_DIR: confDir });
+  return startChild(appArgs('del-svr'), { PIC_CONF_DIR: confDir });
 }
 
 function startNaive(dir, mode) {

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './bench-kit.mjs';
-import { FRONT_NODE_ARGS } from '../apps/stack/dist/service-table.js';
+import { nodeArgsOf } from '../apps/stack/dist/service-table.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** A child that ignores SIGTERM this long is killed. */
@@ -79,10 +79,10 @@ function tail(stream) {
  * { child, entry } once it logs its `listening` line (pino JSON on stdout; the rest is read and dropped).
  */
 export function startApp(children, app, env) {
-  // The front with the node options the stack gives it (FRONT_NODE_ARGS), or BENCH_FRONT_NODE_ARGS instead,
-  // e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" or "--max-semi-space-size=16", to profile it or try a setting.
-  const frontArgs = process.env.BENCH_FRONT_NODE_ARGS?.split(' ').filter(Boolean) ?? FRONT_NODE_ARGS;
-  const nodeArgs = app === 'front' ? frontArgs : [];
+  // Each app with the node options the stack gives it (nodeArgsOf); the front's BENCH_FRONT_NODE_ARGS
+  // instead, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" or "--max-semi-space-size=16", to profile it or try a setting.
+  const frontArgs = process.env.BENCH_FRONT_NODE_ARGS?.split(' ').filter(Boolean);
+  const nodeArgs = app === 'front' && frontArgs !== undefined ? frontArgs : nodeArgsOf(app);
   const child = children.spawn(process.execPath, [...nodeArgs, appMain(app)], {
     env: { PATH: process.env.PATH, ...(app === 'front' ? mallocEnv() : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

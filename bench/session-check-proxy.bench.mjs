@@ -5,7 +5,8 @@
 //
 //   npx tsc -b && node bench/session-check-proxy.bench.mjs
 //
-// Processes, as in production: sess_check_svr and admin_proxy (their dist/main.js, confs in a temp
+// Processes, as in production: sess_check_svr and admin_proxy (their dist/main.js with the node options
+// `npm start` gives each, confs in a temp
 // dir, free ports), and this process as the clients (runLoad of session-check.bench.mjs: one
 // FrameClient per client, BENCH_DEPTH checks in flight each, every key used its 30 checks). The
 // two paths run alternately (straight proxied proxied straight ...) after a warm-up of each; per
@@ -20,12 +21,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { DEV_DES_KEY } from '@pic-storage/session-key';
 import { runLoad, SessionKeySource } from './session-check.bench.mjs';
-import { byMode, freePort, median, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
+import { appArgs, byMode, freePort, median, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
 const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
@@ -35,7 +34,7 @@ const TARGET = 0.7;
 
 /** Starts an app's dist/main.js with PIC_CONF_DIR=dir; resolves once `port` accepts connections. */
 async function startApp(app, dir, port) {
-  const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist/main.js')], {
+  const child = spawn(process.execPath, appArgs(app), {
     env: { ...process.env, PIC_CONF_DIR: dir, PIC_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

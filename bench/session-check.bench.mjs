@@ -31,14 +31,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Cmd, encodeSessionCheckRequest } from '@pic-storage/frame-protocol';
 import { FrameClient } from '@pic-storage/frame-service';
 import { DesKey, DEV_DES_KEY, issueSessionKey, unixTime } from '@pic-storage/session-key';
-import { byMode, fail, freePort, median, option, rangeOf, stopChild, summaryRow, writeSummary } from './bench-kit.mjs';
+import {
+  appArgs,
+  byMode,
+  fail,
+  freePort,
+  median,
+  option,
+  rangeOf,
+  stopChild,
+  summaryRow,
+  writeSummary,
+} from './bench-kit.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SVR_MAIN = join(ROOT, 'apps/sess-check-svr/dist/main.js');
 const REDIS_SERVER = '/usr/bin/redis-server';
 const MAX_CHECKS = 30;
 const numbers = (value, fallback) => (value || fallback).split(',').map(Number);
@@ -178,7 +187,7 @@ async function measureCounters() {
     );
     const env = { ...process.env, PIC_CONF_DIR: dir, PIC_PORT: '0', PIC_SESSION_DES_KEY: desKey, LOG_LEVEL: 'info' };
     const servers = {};
-    const memory = await startChild(process.execPath, [SVR_MAIN], listeningLine, {
+    const memory = await startChild(process.execPath, appArgs('sess-check-svr'), listeningLine, {
       env: { ...env, PIC_REDIS_URL: '' },
     });
     children.push(memory.child);
@@ -191,7 +200,7 @@ async function measureCounters() {
         (line) => line.includes('Ready to accept connections'),
       );
       children.push(redis.child);
-      const withRedis = await startChild(process.execPath, [SVR_MAIN], listeningLine, {
+      const withRedis = await startChild(process.execPath, appArgs('sess-check-svr'), listeningLine, {
         env: { ...env, PIC_REDIS_URL: `redis://127.0.0.1:${port}` },
       });
       children.push(withRedis.child);

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { STACK_CONF_KEYS, STACK_DEFAULTS, readStackConf } from '../../../apps/stack/src/stack-conf.js';
-import { stackServices } from '../../../apps/stack/src/service-table.js';
+import { APP_NODE_ARGS, stackServices } from '../../../apps/stack/src/service-table.js';
 import { confOf, readShippedConf } from '../../helpers/shipped-conf.js';
 
 describe('conf/stack.conf', () => {
@@ -57,5 +58,20 @@ describe('what npm start runs', () => {
     expect(services.filter((s) => s.app === 'cut-svr').map((s) => s.port)).toEqual([1, 2, 3]);
     expect(services.find((s) => s.app === 'admin-proxy')?.port).toBeUndefined();
     expect(services.filter((s) => s.app === 'front').map((s) => s.port)).toEqual([8081, 8082]);
+  });
+
+  it('starts the front and admin_proxy with their node options, every other service with none', () => {
+    const services = stackServices(readStackConf(confOf('front_ports = 8081, 8082'), {}));
+    const withArgs = services.filter((s) => s.nodeArgs !== undefined).map((s) => [s.name, s.nodeArgs]);
+    expect(withArgs).toEqual([
+      ['admin-proxy', ['--min-semi-space-size=16']],
+      ['front#1', ['--max-semi-space-size=4']],
+      ['front#2', ['--max-semi-space-size=4']],
+    ]);
+    // This node starts with every option named (a typo would stop the service at start: 'bad option').
+    for (const args of Object.values(APP_NODE_ARGS)) {
+      const run = spawnSync(process.execPath, [...args, '-e', '0'], { encoding: 'utf8' });
+      expect({ args, status: run.status, stderr: run.stderr }).toEqual({ args, status: 0, stderr: '' });
+    }
   });
 });
