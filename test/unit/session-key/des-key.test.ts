@@ -46,6 +46,19 @@ describe('DesKey: single DES-ECB', () => {
     expect(twice.subarray(0, 8)).toEqual(des.encrypt(block));
   });
 
+  it('one DesKey used for many calls, encrypt and decrypt interleaved, answers each as a fresh one would', () => {
+    const shared = DesKey.from('pic$KEY1');
+    for (let i = 0; i < 50; i++) {
+      const data = Buffer.from(Array.from({ length: 8 * (1 + (i % 4)) }, (_, j) => (i * 31 + j * 7) & 0xff));
+      const fresh = DesKey.from('pic$KEY1');
+      const encrypted = shared.encrypt(data);
+      expect(encrypted).toEqual(fresh.encrypt(data));
+      expect(shared.decrypt(encrypted)).toEqual(data);
+      expect(shared.decrypt(data)).toEqual(DesKey.from('pic$KEY1').decrypt(data));
+    }
+    expect(shared.encrypt(Buffer.alloc(0))).toEqual(Buffer.alloc(0));
+  });
+
   it('the parity bits of the key do not matter (pic$KEY1 and its parity-flipped twin agree)', () => {
     const flipped = Buffer.from('pic$KEY1').map((byte) => byte ^ 1);
     const plain = Buffer.from('3930070003000a0101c53412200358020000000000000000', 'hex');
