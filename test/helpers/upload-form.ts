@@ -26,7 +26,7 @@ import { DesKey, issueSessionKey, type IssueFields } from '@pic-storage/session-
 import { readFrontConf, type FrontConf } from '../../apps/front/src/conf.js';
 import { MetadataRegistrar } from '../../apps/front/src/upload/metadata-registrar.js';
 import { uploadRouter, UploadRoute, type UploadDeps } from '../../apps/front/src/upload/upload-router.js';
-import type { ObserveRequest } from '../../apps/front/src/upload/upload-route.js';
+import type { ObserveRequest } from '../../apps/front/src/status/front-metrics.js';
 import type { UploadLogger } from '../../apps/front/src/upload/upload-handler.js';
 import { readMetadataDbsvrConf } from '../../apps/metadata-dbsvr/src/conf.js';
 import { startMetadataDbsvr, type StartedMetadataDbsvr } from '../../apps/metadata-dbsvr/src/metadata-dbsvr.js';

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { downloadTarget } from './download/download-url.js';
-import type { RouteLabel } from './status/front-metrics.js';
+import type { ObserveRequest, RouteLabel } from './status/front-metrics.js';
 
 /**
  * The Express app behind the download fast path: upload.cgi, purge, status and metrics, then a
@@ -10,7 +10,7 @@ import type { RouteLabel } from './status/front-metrics.js';
 export function frontApp(
   routers: readonly Router[],
   logger: { error(o: object, m: string): void },
-  observe: (route: RouteLabel, status: number, startedAt: number) => void,
+  observe: ObserveRequest,
 ): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -5,6 +5,9 @@ import type { FastdfsState } from './fastdfs-watch.js';
 /** What a request was, for the latency histogram. */
 export type RouteLabel = 'hit' | 'miss' | 'download_error' | 'upload' | 'purge' | 'status' | 'other';
 
+/** FrontMetrics.observe as the request paths are given it: one request's route, status and start. */
+export type ObserveRequest = (route: RouteLabel, status: number, startedAt: number) => void;
+
 /**
  * /metrics (Prometheus text, prom-client): request latency by route and status class, the cache's
  * counters and bytes held (read from the cache when scraped: the hot path only observes its

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
 import multer, { MulterError } from 'multer';
+import typeis from 'type-is';
 import { pictureTypeOf, type PictureType } from './picture-type.js';
 import { plainBoundary, readPlainForm, type ParsedForm, type PlainFormBounds } from './plain-form.js';
 import { UploadError } from './upload-errors.js';
@@ -155,18 +156,11 @@ function receiveBody(req: IncomingMessage): Promise<Buffer[] | Error> {
 }
 
 /**
- * Express's req.is('multipart/form-data') (type-is), which upload.cgi answered by before it ran on
- * node:http: a request with a body (a Transfer-Encoding, or a Content-Length) whose Content-Type's
- * media type, before any parameter, trimmed of spaces and tabs, is multipart/form-data in any case.
+ * What Express's req.is('multipart/form-data') answered when upload.cgi ran on Express: type-is,
+ * which that calls, on the plain request (a body, and that media type in any case).
  */
 export function isMultipartForm(req: IncomingMessage): boolean {
-  const { headers } = req;
-  const hasBody = headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(headers['content-length']));
-  const contentType = headers['content-type'];
-  if (!hasBody || contentType === undefined) return false;
-  const semicolon = contentType.indexOf(';');
-  const mediaType = semicolon === -1 ? contentType : contentType.slice(0, semicolon);
-  return mediaType.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase() === 'multipart/form-data';
+  return typeis(req, ['multipart/form-data']) === 'multipart/form-data';
 }
 
 function textField(body: Record<string, unknown>, name: string): string {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterClients } from '@pic-storage/service-process';
 import type { SessionGate } from '@pic-storage/session-count';
 import type { FrontConf } from '../conf.js';
-import type { RouteLabel } from '../status/front-metrics.js';
+import type { ObserveRequest } from '../status/front-metrics.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import type { MetadataRegistrar } from './metadata-registrar.js';
 import { originRefusal, uploadCors, type OriginRefusal } from './upload-cors.js';
@@ -19,9 +19,6 @@ export interface UploadDeps {
   metadata: MetadataRegistrar | undefined;
   logger: UploadLogger;
 }
-
-/** The front's request metrics (FrontMetrics.observe), told of every request the route takes itself. */
-export type ObserveRequest = (route: RouteLabel, status: number, startedAt: number) => void;
 
 export const UPLOAD_PATH = '/upload.cgi';
 const UPLOAD_QUERY = `${UPLOAD_PATH}?`;
@@ -43,6 +40,7 @@ export class UploadRoute {
 
   constructor(
     private readonly deps: UploadDeps,
+    /** Told of every request take() serves itself (the Express app times the ones it serves). */
     private readonly observe?: ObserveRequest,
   ) {
     this.cors = uploadCors(deps.conf.corsOrigins);
