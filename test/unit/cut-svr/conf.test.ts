@@ -3,11 +3,11 @@
  * commented out when its default is computed), the values written are the code's defaults, and a
  * bad conf names file, line and key.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfReader, parseConfText } from 'fastdfs-conf';
 import {
   CUT_SVR_CONF_KEYS,
@@ -15,6 +15,7 @@ import {
   cutSvrConfFrom,
   readCutSvrConf,
 } from '../../../apps/cut-svr/src/cut-svr-conf.js';
+import { tempConfDirEach } from '../../helpers/conf-dir.js';
 
 const CONF_FILE = new URL('../../../conf/cut-svr.conf', import.meta.url);
 const fromText = (text: string, env: NodeJS.ProcessEnv = {}) =>
@@ -112,30 +113,20 @@ describe('cutSvrConfFrom', () => {
 });
 
 describe('readCutSvrConf', () => {
-  let dir: string;
-  const saved = process.env.PIC_CONF_DIR;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cut-svr-conf-'));
-    process.env.PIC_CONF_DIR = dir;
-  });
-  afterEach(async () => {
-    if (saved === undefined) delete process.env.PIC_CONF_DIR;
-    else process.env.PIC_CONF_DIR = saved;
-    await rm(dir, { recursive: true, force: true });
-  });
+  const confDir = tempConfDirEach('cut-svr-conf-');
 
   it('no file: the defaults', () => {
     expect(readCutSvrConf({}).conf).toEqual(fromText(''));
   });
 
   it('cluster_<hostid> lines are known keys; a typo is an error with a did-you-mean', async () => {
-    await writeFile(join(dir, 'cut-svr.conf'), 'cluster_3 = 10.1.1.1:22122\nmax_queued_crop = 5\n');
+    await writeFile(join(confDir(), 'cut-svr.conf'), 'cluster_3 = 10.1.1.1:22122\nmax_queued_crop = 5\n');
     expect(() => readCutSvrConf({})).toThrow(
       /cut-svr\.conf:2: unknown key "max_queued_crop" \(did you mean max_queued_crops\?\)/,
     );
-    await writeFile(join(dir, 'cut-svr.conf'), 'cluster_3 = 10.1.1.1:22122\n');
+    await writeFile(join(confDir(), 'cut-svr.conf'), 'cluster_3 = 10.1.1.1:22122\n');
     expect(readCutSvrConf({}).conf.clusters.get(3)).toEqual(['10.1.1.1:22122']);
-    await writeFile(join(dir, 'cut-svr.conf'), 'clusters_3 = 10.1.1.1:22122\n');
+    await writeFile(join(confDir(), 'cut-svr.conf'), 'clusters_3 = 10.1.1.1:22122\n');
     expect(() => readCutSvrConf({})).toThrow(/cut-svr\.conf:1: unknown key "clusters_3"/);
   });
 });

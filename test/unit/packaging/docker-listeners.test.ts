@@ -2,12 +2,11 @@
  * How the image opens its two public ports and how its HEALTHCHECK finds them: PIC_BIND_ADDR (read
  * by the front and admin_proxy only, over their conf's bind_addr) and apps/stack/src/healthcheck.ts.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { publicBindAddr, readFrameServerConf } from '@pic-storage/service-process';
 import { readFrontConf } from '../../../apps/front/src/conf.js';
 import { ADMIN_PROXY_PORT } from '../../../apps/admin-proxy/src/proxy-options.js';
@@ -17,6 +16,7 @@ import {
   healthTargets,
   type ProbeTarget,
 } from '../../../apps/stack/src/healthcheck.js';
+import { tempConfDirEach } from '../../helpers/conf-dir.js';
 import { confOf } from '../../helpers/shipped-conf.js';
 
 describe('PIC_BIND_ADDR', () => {
@@ -47,28 +47,19 @@ describe('PIC_BIND_ADDR', () => {
 });
 
 describe('the healthcheck', () => {
-  let dir: string;
-  const savedConfDir = process.env.PIC_CONF_DIR;
+  const confDir = tempConfDirEach('docker-healthcheck-');
   const servers: (Server | HttpServer)[] = [];
   /** Connections a silent server holds open. */
   const held: Socket[] = [];
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'docker-healthcheck-'));
-    process.env.PIC_CONF_DIR = dir;
-  });
-
   afterEach(async () => {
-    if (savedConfDir === undefined) delete process.env.PIC_CONF_DIR;
-    else process.env.PIC_CONF_DIR = savedConfDir;
     for (const socket of held.splice(0)) socket.destroy();
     for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function conf(files: Record<string, string>): Promise<void> {
-    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), `${text}\n`);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(confDir(), name), `${text}\n`);
   }
 
   async function listen<T extends Server | HttpServer>(server: T): Promise<number> {

@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FRAME_SERVER_DEFAULTS } from '@pic-storage/frame-service';
 import {
   FRAME_SERVER_CONF_KEYS,
@@ -9,41 +8,30 @@ import {
   readFrameServerConf,
   readServiceConf,
 } from '@pic-storage/service-process';
+import { tempConfDirEach } from '../../helpers/conf-dir.js';
 import { confOf } from '../../helpers/shipped-conf.js';
 
-let dir: string;
-const savedConfDir = process.env.PIC_CONF_DIR;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'service-conf-'));
-  process.env.PIC_CONF_DIR = dir;
-});
-
-afterEach(async () => {
-  if (savedConfDir === undefined) delete process.env.PIC_CONF_DIR;
-  else process.env.PIC_CONF_DIR = savedConfDir;
-  await rm(dir, { recursive: true, force: true });
-});
+const confDir = tempConfDirEach('service-conf-');
 
 describe('readServiceConf', () => {
   it('reads $PIC_CONF_DIR/<file>; a missing file is the defaults', async () => {
     expect(readServiceConf('absent.conf', ['port']).exists).toBe(false);
-    await writeFile(join(dir, 'svc.conf'), 'port = 9999\n');
+    await writeFile(join(confDir(), 'svc.conf'), 'port = 9999\n');
     const { conf, exists, path } = readServiceConf('svc.conf', ['port']);
-    expect([exists, path, conf.int('port', 0, 65535)]).toEqual([true, join(dir, 'svc.conf'), 9999]);
+    expect([exists, path, conf.int('port', 0, 65535)]).toEqual([true, join(confDir(), 'svc.conf'), 9999]);
   });
 
   it('refuses an unknown key with file, line and a did-you-mean', async () => {
-    await writeFile(join(dir, 'svc.conf'), '# comment\nprot = 9999\n');
+    await writeFile(join(confDir(), 'svc.conf'), '# comment\nprot = 9999\n');
     expect(() => readServiceConf('svc.conf', ['port'])).toThrow(
       /svc\.conf:2: unknown key "prot" \(did you mean port\?\)/,
     );
   });
 
   it('accepts keys that follow a pattern through the predicate, and only those', async () => {
-    await writeFile(join(dir, 'svc.conf'), 'port = 1\ncluster_3 = 10.0.0.1:22122\n');
+    await writeFile(join(confDir(), 'svc.conf'), 'port = 1\ncluster_3 = 10.0.0.1:22122\n');
     expect(readServiceConf('svc.conf', ['port'], isClusterKey).conf.string('cluster_3')).toBe('10.0.0.1:22122');
-    await writeFile(join(dir, 'svc.conf'), 'port = 1\nclustr_3 = 10.0.0.1:22122\n');
+    await writeFile(join(confDir(), 'svc.conf'), 'port = 1\nclustr_3 = 10.0.0.1:22122\n');
     expect(() => readServiceConf('svc.conf', ['port'], isClusterKey)).toThrow(/svc\.conf:2: unknown key "clustr_3"/);
   });
 });
