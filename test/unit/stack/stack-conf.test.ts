@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { STACK_CONF_KEYS, STACK_DEFAULTS, readStackConf } from '../../../apps/stack/src/stack-conf.js';
-import { APP_NODE_ARGS, stackServices } from '../../../apps/stack/src/service-table.js';
+import { APP_NODE_ARGS, nodeArgsOf, stackServices } from '../../../apps/stack/src/service-table.js';
 import { confOf, readShippedConf } from '../../helpers/shipped-conf.js';
 
 describe('conf/stack.conf', () => {
@@ -68,6 +69,13 @@ describe('what npm start runs', () => {
       ['front#1', ['--max-semi-space-size=4']],
       ['front#2', ['--max-semi-space-size=4']],
     ]);
+    // `npm start -w apps/<app>` starts the app with the same options as the stack.
+    for (const app of readdirSync(new URL('../../../apps/', import.meta.url))) {
+      const pkg = new URL(`../../../apps/${app}/package.json`, import.meta.url);
+      const start = (JSON.parse(readFileSync(pkg, 'utf8')) as { scripts?: { start?: string } }).scripts?.start;
+      if (start === undefined) continue;
+      expect({ app, start }).toEqual({ app, start: ['exec node', ...nodeArgsOf(app), 'dist/main.js'].join(' ') });
+    }
     // This node starts with every option named (a typo would stop the service at start: 'bad option').
     for (const args of Object.values(APP_NODE_ARGS)) {
       const run = spawnSync(process.execPath, [...args, '-e', '0'], { encoding: 'utf8' });
