@@ -41,10 +41,12 @@ export class Relay {
     if (backend === undefined) throw this.refuse(route, tried);
     return backend.request(cmd, request.body, { id, timeoutMs: route.timeoutMs }).then(
       (response) => {
+        backend.answered();
         if (this.outages.size > 0) this.served(route);
-        return { ret: response.ret, body: response.body };
+        return response; // its ret and body are the reply
       },
       (err: unknown) => {
+        backend.failed(err);
         if (!(err instanceof FrameClientError)) throw err;
         if (!err.sent) return this.attempt(route, request, (tried ?? new Set<Backend>()).add(backend));
         this.logger.warn(

@@ -50,6 +50,6 @@ export function decodeHeader(buf: Buffer, offset = 0): Header {
 /** The FastDFS frame as a FrameReader format (@pic-storage/framing): 10-byte header, length first. */
 export const FRAME_FORMAT = Object.freeze({
   headerSize: HEADER_SIZE,
-  decodeHeader: (buf: Buffer): Header => decodeHeader(buf),
+  decodeHeader: (buf: Buffer, at: number): Header => decodeHeader(buf, at),
   bodyLength: (header: Header): number => header.bodyLength,
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { HEADER_SIZE, encodeFrame, type FrameHeader } from '@pic-storage/frame-protocol';
 import { writeInTurnBatch } from '@pic-storage/framing';
 import { ClientConnection, connectSocket } from './client-connection.js';
@@ -42,7 +43,7 @@ export class FrameClient {
   private readonly options: ResolvedFrameClientOptions;
   private current: ClientConnection | undefined;
   private connecting: Promise<ClientConnection> | undefined;
-  private readonly pending = new PendingRequests();
+  private readonly pending = new PendingRequests((request) => this.expire(request));
   private closed = false;
   private readonly counters = { connects: 0, timeouts: 0, lateResponses: 0 };
 
@@ -87,8 +88,8 @@ export class FrameClient {
       return Promise.reject(err as Error);
     }
     return new Promise<FrameResponse>((resolve, reject) => {
-      const timer = setTimeout(() => this.expire(request, timeoutMs), timeoutMs);
-      const request: PendingRequest = { seq, cmd, conn: undefined, resolve, reject, timer };
+      const deadline = performance.now() + timeoutMs;
+      const request: PendingRequest = { seq, cmd, conn: undefined, resolve, reject, deadline, timeoutMs };
       this.pending.add(request);
       // Connected: written now (no promise turn per request on a busy connection).
       if (this.current !== undefined) {
@@ -112,12 +113,13 @@ export class FrameClient {
     writeInTurnBatch(conn.socket, frame);
   }
 
-  private expire(request: PendingRequest, timeoutMs: number): void {
+  private expire(request: PendingRequest): void {
     if (!this.pending.has(request)) return;
     this.counters.timeouts++;
     request.conn?.addLate(request.seq);
     const sent = request.conn !== undefined;
-    const message = `no response from ${this.address} in ${timeoutMs} ms${sent ? '' : ' (not sent: no connection)'}`;
+    const unsent = sent ? '' : ' (not sent: no connection)';
+    const message = `no response from ${this.address} in ${request.timeoutMs} ms${unsent}`;
     this.pending.reject(request, new FrameClientError('timeout', message, sent));
   }
 

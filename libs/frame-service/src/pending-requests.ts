@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { FrameHeader } from '@pic-storage/frame-protocol';
 import type { ClientConnection } from './client-connection.js';
 import type { FrameClientError } from './client-error.js';
@@ -16,18 +17,32 @@ export interface PendingRequest {
   conn: ClientConnection | undefined;
   readonly resolve: (response: FrameResponse) => void;
   readonly reject: (err: FrameClientError) => void;
-  readonly timer: NodeJS.Timeout;
+  /** performance.now() at which the request times out, and the timeout it was given. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
 }
 
 const MAX_SEQ = 0xffffffff;
+/** setTimeout's largest delay; a later deadline is looked at again then. */
+const MAX_DELAY_MS = 0x7fffffff;
 
 /**
  * The requests of a FrameClient awaiting their responses, by seq. Each one leaves the table once,
  * whichever comes first: its response, its timeout, or its connection's end.
+ *
+ * Timeouts share one timer, set for the earliest deadline in the table; when it fires, every
+ * request past its deadline is handed to `onExpired` and the timer is set for the next one. A
+ * timer per request cost an allocation and two timer-list updates for every request of a busy
+ * client (the proxy's backend connections, a load generator), for timeouts that almost never fire.
  */
 export class PendingRequests {
   private readonly bySeq = new Map<number, PendingRequest>();
   private nextSeq = 1;
+  private timer: NodeJS.Timeout | undefined;
+  /** The deadline the timer is set for; Infinity when it is not set. */
+  private timerAt = Infinity;
+
+  constructor(private readonly onExpired: (request: PendingRequest) => void) {}
 
   get size(): number {
     return this.bySeq.size;
@@ -43,6 +58,7 @@ export class PendingRequests {
 
   add(request: PendingRequest): void {
     this.bySeq.set(request.seq, request);
+    if (request.deadline < this.timerAt) this.arm(request.deadline);
   }
 
   get(seq: number): PendingRequest | undefined {
@@ -73,7 +89,35 @@ export class PendingRequests {
   private remove(request: PendingRequest): boolean {
     if (!this.has(request)) return false;
     this.bySeq.delete(request.seq);
-    clearTimeout(request.timer);
+    // Nothing left to time out: the timer must not hold the event loop (or a CLI's exit).
+    if (this.bySeq.size === 0) this.disarm();
     return true;
   }
+
+  private arm(deadline: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    const delay = Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(deadline - performance.now())));
+    this.timer = setTimeout(this.sweep, delay);
+  }
+
+  private disarm(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  /** The timer fired: expires what is due, sets the timer for the earliest deadline left. */
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    for (const request of this.list()) {
+      if (request.deadline <= now) this.onExpired(request);
+    }
+    let next = Infinity;
+    for (const request of this.bySeq.values()) if (request.deadline < next) next = request.deadline;
+    if (next < this.timerAt) this.arm(next);
+  };
 }

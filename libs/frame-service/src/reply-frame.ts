@@ -29,29 +29,48 @@ const SERVICE_TROUBLE = new Set<number>([
   ResultCode.INTERNAL,
 ]);
 
-export async function replyFrame(
+export function replyFrame(
   handler: FrameHandler | undefined,
   header: FrameHeader,
   body: Buffer,
   context: ReplyContext,
 ): Promise<Buffer> {
+  let reply: Promise<FrameReply> | FrameReply;
+  try {
+    if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${header.cmd}`);
+    reply = handler({ header, body, remoteAddress: context.remoteAddress, signal: context.signal });
+  } catch (err) {
+    return Promise.resolve(refusalFrame(header, err, context));
+  }
+  // Not an async function: a handler's promise is followed once, with no await of its own on top.
+  return Promise.resolve(reply).then(
+    (settled) => replyOf(header, settled, context),
+    (err: unknown) => refusalFrame(header, err, context),
+  );
+}
+
+function replyOf(header: FrameHeader, reply: FrameReply, context: ReplyContext): Buffer {
   const { cmd, id, seq } = header;
   try {
-    if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${cmd}`);
-    const reply = await handler({ header, body, remoteAddress: context.remoteAddress, signal: context.signal });
     return encodeFrame({ cmd, id, seq, ret: checkedRet(reply) }, checkedBody(reply, context.maxFrameLength));
   } catch (err) {
-    const where = { cmd, seq, id, remote: context.remoteAddress };
-    if (err instanceof ResultError) {
-      // The caller's mistakes (a bad body, an unknown key) are info; the service's own trouble
-      // (storage or backend down, internal) is a warning an operator should see.
-      const level = SERVICE_TROUBLE.has(err.code) ? 'warn' : 'info';
-      context.logger[level]({ ...where, ret: err.code, result: resultName(err.code), reason: err.message }, 'refused');
-      return encodeFrame({ cmd, id, seq, ret: err.code });
-    }
-    context.logger.error({ ...where, err }, 'request failed');
-    return encodeFrame({ cmd, id, seq, ret: ResultCode.INTERNAL });
+    return refusalFrame(header, err, context);
   }
+}
+
+/** The header-only answer to a request whose handler threw (or whose reply cannot be sent), logged. */
+function refusalFrame(header: FrameHeader, err: unknown, context: ReplyContext): Buffer {
+  const { cmd, id, seq } = header;
+  const where = { cmd, seq, id, remote: context.remoteAddress };
+  if (err instanceof ResultError) {
+    // The caller's mistakes (a bad body, an unknown key) are info; the service's own trouble
+    // (storage or backend down, internal) is a warning an operator should see.
+    const level = SERVICE_TROUBLE.has(err.code) ? 'warn' : 'info';
+    context.logger[level]({ ...where, ret: err.code, result: resultName(err.code), reason: err.message }, 'refused');
+    return encodeFrame({ cmd, id, seq, ret: err.code });
+  }
+  context.logger.error({ ...where, err }, 'request failed');
+  return encodeFrame({ cmd, id, seq, ret: ResultCode.INTERNAL });
 }
 
 function checkedRet(reply: FrameReply): number {

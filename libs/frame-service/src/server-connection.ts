@@ -10,6 +10,11 @@ import type { FrameServerStats } from './server-stats.js';
  * others run (setImmediate): a client pipelining cheap requests must not keep the event loop.
  */
 export const YIELD_EVERY = 16;
+interface ReceivedFrame {
+  readonly header: FrameHeader;
+  readonly body: Buffer;
+}
+
 /** How long a client may keep a connection open after the server ended it (stop, framing error). */
 const END_GRACE_MS = 1_000;
 
@@ -30,6 +35,8 @@ export class ServerConnection {
   /** Chunks received and not yet framed, and the events of the one being framed. */
   private readonly unparsed: Buffer[] = [];
   private events: Iterator<FrameEvent<FrameHeader>> | undefined;
+  /** A frame taken out of the reader when the streak was full: the first started after the yield. */
+  private held: ReceivedFrame | undefined;
   private inFlight = 0;
   /** Requests started since the connection last waited for bytes or yielded its turn. */
   private streak = 0;
@@ -76,26 +83,36 @@ export class ServerConnection {
     return this.context.remoteAddress;
   }
 
-  /** Starts the frames received, as far as the bounds allow, then reads on or not. */
+  /**
+   * Starts the frames received, as far as the bounds allow, then reads on or not. The connection
+   * yields its turn only when a frame past the streak is really there: a client whose pipeline is
+   * exactly YIELD_EVERY deep must not pay a turn and a pause of its socket for every batch.
+   */
   private pump(): void {
     while (this.state === 'open' && !this.yielding && this.hasRoom()) {
-      const frame = this.nextFrame();
+      const frame = this.held ?? this.nextFrame();
+      this.held = undefined;
       if (frame === undefined) {
         this.streak = 0; // waiting for bytes is a turn of the event loop
         break;
       }
-      this.start(frame.header, frame.body);
-      if (++this.streak >= YIELD_EVERY) {
+      if (this.streak >= YIELD_EVERY) {
+        this.held = frame;
         this.yielding = true;
-        setImmediate(() => {
-          this.yielding = false;
-          this.streak = 0;
-          this.pump();
-        });
+        setImmediate(this.resumeTurn);
+        break;
       }
+      this.streak++;
+      this.start(frame.header, frame.body);
     }
     this.updateReading();
   }
+
+  private readonly resumeTurn = (): void => {
+    this.yielding = false;
+    this.streak = 0;
+    this.pump();
+  };
 
   private hasRoom(): boolean {
     return (
@@ -105,7 +122,7 @@ export class ServerConnection {
   }
 
   /** The next complete frame of the bytes received; undefined when none is complete (or on a framing error). */
-  private nextFrame(): { header: FrameHeader; body: Buffer } | undefined {
+  private nextFrame(): ReceivedFrame | undefined {
     for (;;) {
       if (this.events === undefined) {
         const chunk = this.unparsed.shift();
@@ -130,7 +147,7 @@ export class ServerConnection {
     // Ending: not read until the last reply is out, so a client's FIN cannot end the socket before it.
     const hold =
       this.state === 'open'
-        ? this.events !== undefined || this.unparsed.length > 0 || !this.hasRoom()
+        ? this.held !== undefined || this.events !== undefined || this.unparsed.length > 0 || !this.hasRoom()
         : this.inFlight > 0;
     if (hold && !this.socket.isPaused()) this.socket.pause();
     else if (!hold && this.socket.isPaused()) this.socket.resume();
@@ -161,7 +178,9 @@ export class ServerConnection {
    * never needs.)
    */
   private readonly onFlushed = (): void => {
-    if (this.socket.isPaused() || this.events !== undefined || this.unparsed.length > 0) this.pump();
+    if (this.socket.isPaused() || this.held !== undefined || this.events !== undefined || this.unparsed.length > 0) {
+      this.pump();
+    }
   };
 
   private onIdle(): void {
@@ -193,6 +212,7 @@ export class ServerConnection {
       this.state = 'ending';
       this.unparsed.length = 0;
       this.events = undefined;
+      this.held = undefined;
       this.updateReading();
     }
     if (this.inFlight > 0 && this.state !== 'ended') await new Promise<void>((wake) => this.settledWaiters.push(wake));

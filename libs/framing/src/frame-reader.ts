@@ -6,8 +6,11 @@ import { FrameError } from './frame-error.js';
  */
 export interface FrameFormat<H> {
   readonly headerSize: number;
-  /** Decodes exactly `headerSize` bytes; throws on a malformed header (a negative or overflowing length). */
-  decodeHeader(buf: Buffer): H;
+  /**
+   * Decodes the `headerSize` bytes at `at` of `buf` (read in place: no view is made per frame);
+   * throws on a malformed header (a negative or overflowing length).
+   */
+  decodeHeader(buf: Buffer, at: number): H;
   bodyLength(header: H): number;
 }
 
@@ -77,9 +80,9 @@ export class FrameReader<H> {
     while (at < chunk.length) {
       if (this.header === undefined) {
         const { headerSize } = this.format;
-        let raw: Buffer;
+        let header: H;
         if (this.headerHave === 0 && chunk.length - at >= headerSize) {
-          raw = chunk.subarray(at, at + headerSize);
+          header = this.format.decodeHeader(chunk, at);
           at += headerSize;
         } else {
           const n = Math.min(headerSize - this.headerHave, chunk.length - at);
@@ -88,9 +91,9 @@ export class FrameReader<H> {
           at += n;
           if (this.headerHave < headerSize) return;
           this.headerHave = 0;
-          raw = this.headerBuf;
+          header = this.format.decodeHeader(this.headerBuf, 0);
         }
-        const event = this.begin(this.format.decodeHeader(raw));
+        const event = this.begin(header);
         if (event !== undefined) yield event;
         if (this.header === undefined || this.bodyLeft > 0) continue;
         yield this.finish(); // an empty body

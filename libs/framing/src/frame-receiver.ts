@@ -117,7 +117,7 @@ export class FrameReceiver<H> {
         this.target = this.scratch.subarray(this.kept);
         return;
       }
-      const header = this.format.decodeHeader(data.subarray(at, at + headerSize));
+      const header = this.format.decodeHeader(data, at);
       at += headerSize;
       const bodyLength = this.begin(header);
       const available = Math.min(bodyLength, length - at);

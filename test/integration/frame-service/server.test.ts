@@ -3,7 +3,8 @@
  * of order, result codes of failures, framing errors closing only their connection, and the bounds
  * (connections, requests in flight, unread replies, idle time, fairness between connections).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Socket } from 'node:net';
 import {
   Cmd,
   ResultCode,
@@ -13,6 +14,7 @@ import {
   encodeFrame,
 } from '@pic-storage/frame-protocol';
 import { FrameServer, type FrameHandler, type FrameServerOptions } from '@pic-storage/frame-service';
+import { YIELD_EVERY } from '../../../libs/frame-service/src/server-connection.js';
 import { RawFrameConn, deferred, waitFor } from './raw-frame-conn.js';
 
 const ECHO = 1;
@@ -266,6 +268,31 @@ describe('FrameServer: bounds', () => {
     // the whole of the greedy connection's first reads, ~10,000 requests).
     expect(greedyBefore).toBeGreaterThanOrEqual(0);
     expect(greedyBefore).toBeLessThan(count / 10);
+  });
+
+  it('a pipeline exactly YIELD_EVERY deep is served in one turn: no yield, its socket never paused', async () => {
+    await serve([echo]);
+    const conn = await open();
+    const pause = vi.spyOn(Socket.prototype, 'pause');
+    try {
+      for (let round = 0; round < 3; round++) {
+        const frames = Array.from({ length: YIELD_EVERY }, (_, i) =>
+          encodeFrame({ cmd: ECHO, id: 0, seq: round * YIELD_EVERY + i + 1 }, Buffer.from('x')),
+        );
+        conn.write(Buffer.concat(frames));
+        await conn.waitFrames((round + 1) * YIELD_EVERY);
+      }
+      // Each yield paused the socket until its next turn; one frame more than the streak still does.
+      expect(pause).not.toHaveBeenCalled();
+      const more = Array.from({ length: YIELD_EVERY + 1 }, (_, i) =>
+        encodeFrame({ cmd: ECHO, id: 0, seq: 1000 + i }, Buffer.from('y')),
+      );
+      conn.write(Buffer.concat(more));
+      await conn.waitFrames(4 * YIELD_EVERY + 1);
+      expect(pause).toHaveBeenCalled();
+    } finally {
+      pause.mockRestore();
+    }
   });
 });
 

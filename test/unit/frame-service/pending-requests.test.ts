@@ -1,21 +1,41 @@
 /** The FrameClient's table of requests awaiting responses: seq allocation, and each request settled once. */
 import { describe, expect, it, vi } from 'vitest';
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameClientError } from '@pic-storage/frame-service';
 import { PendingRequests, type PendingRequest } from '../../../libs/frame-service/src/pending-requests.js';
 import { ClientConnection } from '../../../libs/frame-service/src/client-connection.js';
 
-function request(table: PendingRequests, seq: number, conn?: ClientConnection) {
+function request(table: PendingRequests, seq: number, conn?: ClientConnection, timeoutMs = 60_000) {
   const resolve = vi.fn();
   const reject = vi.fn();
-  const entry: PendingRequest = { seq, cmd: 1, conn, resolve, reject, timer: setTimeout(() => {}, 60_000) };
+  const deadline = performance.now() + timeoutMs;
+  const entry: PendingRequest = { seq, cmd: 1, conn, resolve, reject, deadline, timeoutMs };
   table.add(entry);
   return entry;
 }
 
+const noExpiry = (): never => {
+  throw new Error('no request should time out here');
+};
+
+/** A table whose expired requests are recorded (with when) and rejected, as FrameClient does. */
+function expiringTable() {
+  const expired: { seq: number; lateMs: number }[] = [];
+  const table: PendingRequests = new PendingRequests((entry) => {
+    expired.push({ seq: entry.seq, lateMs: performance.now() - entry.deadline });
+    table.reject(entry, new FrameClientError('timeout', 'expired', true));
+  });
+  return { table, expired };
+}
+
+/** Timers this process has waiting (what keeps the event loop, and a CLI, alive). */
+const timeouts = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
 describe('PendingRequests', () => {
   it('seqs count from 1 and skip those in flight', () => {
-    const table = new PendingRequests();
+    const table = new PendingRequests(noExpiry);
     expect(table.takeSeq(undefined)).toBe(1);
     request(table, 2);
     request(table, 3);
@@ -26,7 +46,7 @@ describe('PendingRequests', () => {
   });
 
   it('seqs wrap after 2^32-1 to 1 (never 0), skipping in flight and late ones', () => {
-    const table = new PendingRequests();
+    const table = new PendingRequests(noExpiry);
     (table as unknown as { nextSeq: number }).nextSeq = 0xfffffffe;
     const conn = new ClientConnection(new Socket(), 1024, 4);
     conn.addLate(1);
@@ -38,7 +58,7 @@ describe('PendingRequests', () => {
   });
 
   it('settles a request once, whichever comes first', () => {
-    const table = new PendingRequests();
+    const table = new PendingRequests(noExpiry);
     const entry = request(table, 9);
     expect(table.has(entry)).toBe(true);
     table.resolve(entry, { header: { len: 18, cmd: 1, id: 0, seq: 9, ret: 0 }, ret: 0, body: Buffer.alloc(0) });
@@ -49,13 +69,47 @@ describe('PendingRequests', () => {
   });
 
   it('lists the requests of one connection', () => {
-    const table = new PendingRequests();
+    const table = new PendingRequests(noExpiry);
     const a = new ClientConnection(new Socket(), 1024, 4);
     const b = new ClientConnection(new Socket(), 1024, 4);
     const entries = [request(table, 1, a), request(table, 2, b), request(table, 3, a), request(table, 4)];
     expect(table.list(a).map((entry) => entry.seq)).toEqual([1, 3]);
     expect(table.list().length).toBe(4);
     for (const entry of entries) table.reject(entry, new FrameClientError('closed', 'x', true));
+  });
+});
+
+describe('PendingRequests timeouts (one timer for the table)', () => {
+  it('expires each request at its deadline, not before, whatever order the deadlines were added in', async () => {
+    const { table, expired } = expiringTable();
+    const slow = request(table, 1, undefined, 150);
+    const fast = request(table, 2, undefined, 30); // earlier than the timer set for the first
+    const answered = request(table, 3, undefined, 60);
+    table.resolve(answered, { header: { len: 18, cmd: 1, id: 0, seq: 3, ret: 0 }, ret: 0, body: Buffer.alloc(0) });
+    await sleep(90);
+    expect(expired.map((e) => e.seq)).toEqual([2]);
+    await sleep(120);
+    expect(expired.map((e) => e.seq)).toEqual([2, 1]);
+    for (const e of expired) expect(e.lateMs).toBeGreaterThanOrEqual(0);
+    expect(fast.reject).toHaveBeenCalledTimes(1);
+    expect(slow.reject).toHaveBeenCalledTimes(1);
+    expect(answered.reject).not.toHaveBeenCalled();
+    expect(table.size).toBe(0);
+  });
+
+  it('holds no timer once the table is empty, so an idle client does not keep the process alive', () => {
+    const before = timeouts();
+    const { table } = expiringTable();
+    const entries = [request(table, 1), request(table, 2, undefined, 5_000)];
+    expect(timeouts()).toBe(before + 1);
+    table.reject(entries[0] as PendingRequest, new FrameClientError('closed', 'x', true));
+    expect(timeouts()).toBe(before + 1);
+    table.resolve(entries[1] as PendingRequest, {
+      header: { len: 18, cmd: 1, id: 0, seq: 2, ret: 0 },
+      ret: 0,
+      body: Buffer.alloc(0),
+    });
+    expect(timeouts()).toBe(before);
   });
 });
 

@@ -30,11 +30,11 @@ interface LeHeader {
 
 const LE_FORMAT: FrameFormat<LeHeader> = {
   headerSize: 18,
-  decodeHeader: (buf) => ({
-    length: buf.readUInt32LE(0),
-    kind: buf.readUInt16LE(4),
-    id: buf.readUInt32LE(6),
-    stamp: buf.readBigUInt64LE(10),
+  decodeHeader: (buf, at) => ({
+    length: buf.readUInt32LE(at),
+    kind: buf.readUInt16LE(at + 4),
+    id: buf.readUInt32LE(at + 6),
+    stamp: buf.readBigUInt64LE(at + 10),
   }),
   bodyLength: (header) => header.length,
 };
@@ -48,13 +48,20 @@ function encodeLe(header: LeHeader): Buffer {
   return buf;
 }
 
-/** The format, checking that decodeHeader is handed exactly `headerSize` bytes every time. */
+/**
+ * The format, checking that decodeHeader is handed a whole header every time: `headerSize` bytes
+ * at `at`, and a copy of them decodes the same (so it never reads past them).
+ */
 function exact<H>(format: FrameFormat<H>): FrameFormat<H> {
   return {
     headerSize: format.headerSize,
-    decodeHeader: (buf) => {
-      if (buf.length !== format.headerSize) throw new Error(`decodeHeader got ${buf.length} bytes`);
-      return format.decodeHeader(buf);
+    decodeHeader: (buf, at) => {
+      if (!Number.isInteger(at) || at < 0 || buf.length - at < format.headerSize) {
+        throw new Error(`decodeHeader got ${buf.length} bytes at ${at}`);
+      }
+      const header = format.decodeHeader(buf, at);
+      expect(format.decodeHeader(Buffer.from(buf.subarray(at, at + format.headerSize)), 0)).toEqual(header);
+      return header;
     },
     bodyLength: (header) => format.bodyLength(header),
   };
@@ -517,7 +524,7 @@ describe('FrameReader: lengths that overflow', () => {
   ])('FastDFS length %s: decodeHeader throws a ProtocolError, and so does push', (_, length, message) => {
     const header = rawFdfsHeader(length, 100);
     expectProtocolError(() => decodeHeader(header), message);
-    expectProtocolError(() => FRAME_FORMAT.decodeHeader(header), message);
+    expectProtocolError(() => FRAME_FORMAT.decodeHeader(header, 0), message);
     const reader = new FrameReader(FRAME_FORMAT, { maxBody: Number.MAX_SAFE_INTEGER });
     expectProtocolError(() => [...reader.push(Buffer.concat([header, Buffer.from('body')]))], message);
   });
@@ -540,7 +547,7 @@ describe('FrameReader: lengths that overflow', () => {
 
   it('18-byte format, length 0xFFFFFFFF: over maxBody is a FrameError "limit"; within it the reader waits', () => {
     const header = encodeLe({ length: 0xffffffff, kind: 1, id: 1, stamp: 0n });
-    expect(LE_FORMAT.decodeHeader(header).length).toBe(4294967295);
+    expect(LE_FORMAT.decodeHeader(header, 0).length).toBe(4294967295);
     expectLimit(
       pushUntilThrow(new FrameReader(LE_FORMAT, { maxBody: 0xfffffffe }), header).error,
       /4294967295 bytes exceeds the 4294967294-byte limit/,
