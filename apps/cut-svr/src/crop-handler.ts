@@ -63,6 +63,12 @@ export class CropHandler {
     checkCropBox(crop, image);
     const client = clusters.client(crop.hostid);
     const ticket = limiter.admit();
+    // Where the result will be stored is asked now, while the source is fetched and cropped: the
+    // upload then goes straight to the storage, one tracker round trip fewer on the crop's path.
+    // A failed query is asked again by the upload, whose error is the one reported. The answer may
+    // be as old as the crop's wait for a slot; the tracker's own view of its storages is as old as
+    // their last heartbeat (30 s by default), so that changes little.
+    const target = client.queryStore(source.group).catch(() => undefined);
     try {
       const sourceId = `${source.group}/${source.filename}`;
       const bytes = await fetchSource(client, sourceId, maxSourceBytes).catch((err: unknown) => {
@@ -75,9 +81,12 @@ export class CropHandler {
         });
       if (signal.aborted) throw abandoned(); // nobody to tell the new file id to: store nothing
       const ext = extensionFor(picture.format, extOf(source.basename));
-      const fileId = await client.upload(picture.data, { ext, group: source.group }).catch((err: unknown) => {
-        throw storageError(err, `upload to ${source.group}`, false);
-      });
+      const storeAt = await target;
+      const fileId = await client
+        .upload(picture.data, { ext, group: source.group, target: storeAt })
+        .catch((err: unknown) => {
+          throw storageError(err, `upload to ${source.group}`, false);
+        });
       return { fileId, size: { width: picture.width, height: picture.height, pages: picture.pages } };
     } finally {
       ticket.release();

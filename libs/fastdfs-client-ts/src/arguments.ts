@@ -16,6 +16,7 @@ import {
   type Metadata,
   parseAddress,
   parseFileId,
+  type StoreTarget,
 } from 'fastdfs-protocol';
 
 export { describeValue };
@@ -87,6 +88,24 @@ export function toAddress(name: string, value: unknown): Address {
     fail(`${name}.port`, 'an integer 1-65535', port);
   }
   return { host, port };
+}
+
+/** A storage to upload to, as QUERY_STORE names it: { group, host, port, storePathIndex }. */
+export function toStoreTarget(name: string, value: unknown): StoreTarget {
+  if (!isPlainObject(value))
+    fail(name, 'an object like queryStore() returns ({ group, host, port, storePathIndex })', value);
+  const { group, storePathIndex } = value as Record<string, unknown>;
+  const { host, port } = toAddress(name, value);
+  checkGroup(`${name}.group`, group);
+  if (
+    typeof storePathIndex !== 'number' ||
+    !Number.isInteger(storePathIndex) ||
+    storePathIndex < 0 ||
+    storePathIndex > 255
+  ) {
+    fail(`${name}.storePathIndex`, 'an integer 0-255', storePathIndex);
+  }
+  return { group, host, port, storePathIndex };
 }
 
 /** Metadata: a plain object whose every value is a string (names are its keys, strings already). */

@@ -15,6 +15,7 @@ import {
   checkString,
   checkUploadSource,
   toAddress,
+  toStoreTarget,
   toGroupFile,
 } from './arguments.js';
 import {
@@ -91,6 +92,13 @@ export interface UploadOptions {
   size?: number;
   /** Metadata set right after the upload (the file is deleted again if that fails, as the C client does). */
   metadata?: Metadata;
+  /**
+   * Store on this storage, as a `queryStore()` answer names it: no tracker query (the C client's
+   * storage_upload_by_filename given a storage server). A caller with other work to do first can
+   * ask the tracker meanwhile: cut_svr does while it fetches and crops. With `group`, the two
+   * must agree.
+   */
+  target?: StoreTarget;
 }
 
 export interface SlaveOptions {
@@ -233,8 +241,12 @@ export class FdfsClient {
     validateExt(ext);
     checkOptionalGroup('options.group', options.group);
     if (options.metadata !== undefined) checkMetadata('options.metadata', options.metadata);
+    const given = options.target === undefined ? undefined : toStoreTarget('options.target', options.target);
+    if (given !== undefined && options.group !== undefined && options.group !== given.group) {
+      throw new InvalidArgumentError(`options.group ${options.group} is not options.target.group ${given.group}`);
+    }
     const content = toContent(source, options.size);
-    const target = await this.queryStore(options.group);
+    const target = given ?? (await this.queryStore(options.group));
     const head = { storePathIndex: target.storePathIndex, fileSize: contentSize(content), ext };
     const fileId = toFileId(await tooLarge(this.onPool(this.poolFor(target), command, head, content), head.fileSize));
     if (options.metadata !== undefined && Object.keys(options.metadata).length > 0) {

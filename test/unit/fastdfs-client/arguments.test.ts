@@ -89,6 +89,31 @@ describe('FdfsClient storage methods', () => {
     ['upload', [BYTES, { metadata: { w: 800 } }], 'options.metadata["w"] must be a string, got a number (800)'],
     [
       'upload',
+      [BYTES, { target: '127.0.0.1:23000' }],
+      /^options\.target must be an object like queryStore\(\) returns/,
+    ],
+    [
+      'uploadAppender',
+      [BYTES, { target: { group: 'group1', host: '127.0.0.1', port: 0, storePathIndex: 0 } }],
+      'options.target.port must be an integer 1-65535, got a number (0)',
+    ],
+    [
+      'upload',
+      [BYTES, { target: { group: 'a/b', host: '127.0.0.1', port: 23000, storePathIndex: 0 } }],
+      'options.target.group must be 1-16 letters or digits, got a string ("a/b")',
+    ],
+    [
+      'upload',
+      [BYTES, { target: { group: 'group1', host: '127.0.0.1', port: 23000, storePathIndex: 256 } }],
+      'options.target.storePathIndex must be an integer 0-255, got a number (256)',
+    ],
+    [
+      'upload',
+      [BYTES, { group: 'group2', target: { group: 'group1', host: '127.0.0.1', port: 23000, storePathIndex: 0 } }],
+      'options.group group2 is not options.target.group group1',
+    ],
+    [
+      'upload',
       [Readable.from([BYTES])],
       'options.size (a non-negative integer) is required when uploading from a stream',
     ],
