@@ -4,15 +4,18 @@
  * the end, and the run lock.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DeleteLogWriter,
   DrainStoppedError,
   RunLockedError,
   drainDeleteLog,
+  formatEntries,
   type BatchSender,
   type DeleteEntry,
 } from '@pic-storage/delete-log';
@@ -48,6 +51,35 @@ function recorder(options: { failing?: Set<string>; stopAt?: number } = {}) {
 }
 
 const drain = (send: BatchSender, batchSize = 10) => drainDeleteLog({ logPath: log, batchSize, send });
+
+/** The built LogEngine: what a DeleteLogWriter's thread runs (a worker thread loads JavaScript). */
+const ENGINE_URL = pathToFileURL(join(import.meta.dirname, '../../../libs/delete-log/dist/log-engine.js')).href;
+
+/**
+ * A worker thread running a LogEngine whose writes wait while `gate` holds 1 (saying 'stalled'
+ * first): one commit per message, its result and counters answered.
+ */
+const STALLED_ENGINE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { engine: url, gate, options } = workerData;
+import(url).then(({ LogEngine }) => {
+  class Stalled extends LogEngine {
+    writeGroup(fd, data) {
+      if (Atomics.load(gate, 0) === 1) {
+        parentPort.postMessage('stalled');
+        Atomics.wait(gate, 0, 1);
+      }
+      super.writeGroup(fd, data);
+    }
+  }
+  const engine = new Stalled(options);
+  engine.open();
+  parentPort.on('message', (append) => {
+    parentPort.postMessage({ result: engine.commit([append]), stats: engine.stats });
+  });
+  parentPort.postMessage('open');
+});
+`;
 
 describe('drainDeleteLog', () => {
   it('sends every entry once in batches and leaves only a fresh delete.log behind', async () => {
@@ -129,34 +161,46 @@ describe('drainDeleteLog', () => {
   });
 
   it('a writer stalled between its check and its write for a whole drain: its entries reach the next drain', async () => {
-    /** Holds its next write until released: a del_svr descheduled after it found delete.log in place. */
-    class StalledWriter extends DeleteLogWriter {
-      gate: Promise<void> | undefined;
-      protected override async writeGroup(handle: FileHandle, data: Buffer): Promise<void> {
-        await this.gate;
-        await super.writeGroup(handle, data);
-      }
+    // A del_svr whose writer thread is descheduled after it found delete.log in place: its engine,
+    // on a thread of its own, held before its next write until released.
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const stalled = new Worker(STALLED_ENGINE, {
+      eval: true,
+      workerData: { engine: ENGINE_URL, gate, options: { path: log, sync: true, maxGroupBytes: 1 << 20 } },
+    });
+    const replies: unknown[] = [];
+    let wake: (() => void) | undefined;
+    stalled.on('message', (message: unknown) => {
+      replies.push(message);
+      wake?.();
+    });
+    const next = async (): Promise<unknown> => {
+      while (replies.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return replies.shift();
+    };
+    const commit = (id: number, entries: DeleteEntry[]) => {
+      const text = formatEntries(entries);
+      stalled.postMessage({ id, text, bytes: Buffer.byteLength(text), entries: entries.length });
+    };
+    try {
+      expect(await next()).toBe('open');
+      commit(1, entriesOf(0, 1));
+      expect(await next()).toMatchObject({ result: { acked: [1], failed: [] } });
+      Atomics.store(gate, 0, 1);
+      commit(2, entriesOf(1, 1));
+      expect(await next()).toBe('stalled'); // it has checked the path and waits at the write
+      const first = recorder();
+      await drain(first.send); // renames, reads and removes the file the stalled writer holds
+      expect(first.sent()).toEqual(entriesOf(0, 1).map(keyOf));
+      Atomics.store(gate, 0, 0);
+      Atomics.notify(gate, 0); // the write lands in the removed file; the check after it sees that, and writes it again
+      expect(await next()).toMatchObject({ result: { acked: [2], failed: [] }, stats: { rewrites: 1 } });
+      const second = recorder();
+      await drain(second.send);
+      expect(second.sent()).toEqual(entriesOf(1, 1).map(keyOf));
+    } finally {
+      await stalled.terminate();
     }
-    const stalled = new StalledWriter({ path: log });
-    await stalled.open();
-    await stalled.append(entriesOf(0, 1));
-    let release!: () => void;
-    stalled.gate = new Promise((resolve) => (release = resolve));
-    let acked = false;
-    const pending = stalled.append(entriesOf(1, 1)).then(() => (acked = true));
-    await new Promise((resolve) => setTimeout(resolve, 20)); // it has checked the path and waits at the write
-    const first = recorder();
-    await drain(first.send); // renames, reads and removes the file the stalled writer holds
-    expect(first.sent()).toEqual(entriesOf(0, 1).map(keyOf));
-    stalled.gate = undefined;
-    release(); // the write lands in the removed file; the check after it sees that, and writes it again
-    await pending;
-    expect(acked).toBe(true);
-    const second = recorder();
-    await drain(second.send);
-    expect(second.sent()).toEqual(entriesOf(1, 1).map(keyOf));
-    expect(stalled.stats.rewrites).toBe(1);
-    await stalled.close();
   });
 
   it('refuses a batch size outside 1..4096', async () => {

@@ -1,14 +1,16 @@
 /**
  * DeleteLogWriter: group commit (one write and one fdatasync for every append that waited), the
- * rotation check before each write, and the write repeated when a rotation lands between the check
- * and the write.
+ * rotation check before each write, and (its LogEngine, driven directly) the write repeated when a
+ * rotation lands between the check and the write.
  */
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeleteLogFullError, DeleteLogWriter, type DeleteEntry } from '@pic-storage/delete-log';
+import { DeleteLogFullError, DeleteLogWriter, formatEntries, type DeleteEntry } from '@pic-storage/delete-log';
+import { LogEngine } from '../../../libs/delete-log/src/log-engine.js';
 import { entriesOf, keyOf, readLogEntries } from '../../helpers/delete-log.js';
 
 let dir: string;
@@ -89,26 +91,53 @@ describe('DeleteLogWriter', () => {
   });
 
   it('a rename between the check and the write: the group is written again into the new log before the ack', async () => {
-    /** Renames the log away once, after the check found it in place and before the write. */
-    class RotatedMidWrite extends DeleteLogWriter {
+    /** The writer's engine, renaming the log away once after the check found it in place and before the write. */
+    class RotatedMidWrite extends LogEngine {
       rotateNext = false;
-      protected override async writeGroup(handle: FileHandle, data: Buffer): Promise<void> {
+      protected override writeGroup(fd: number, data: Buffer): void {
         if (this.rotateNext) {
           this.rotateNext = false;
-          await rename(log, `${log}.work`);
+          renameSync(log, `${log}.work`);
         }
-        await super.writeGroup(handle, data);
+        super.writeGroup(fd, data);
       }
     }
-    const writer = new RotatedMidWrite({ path: log });
-    await opened(writer);
-    await writer.append(entriesOf(0, 1));
-    writer.rotateNext = true;
-    await writer.append(entriesOf(1, 2));
+    const engine = new RotatedMidWrite({ path: log, sync: true, maxGroupBytes: 1 << 20 });
+    engine.open();
+    const append = (id: number, entries: DeleteEntry[]) => {
+      const text = formatEntries(entries);
+      return { id, text, bytes: Buffer.byteLength(text), entries: entries.length };
+    };
+    expect(engine.commit([append(1, entriesOf(0, 1))])).toEqual({ acked: [1], failed: [] });
+    engine.rotateNext = true;
+    expect(engine.commit([append(2, entriesOf(1, 2))])).toEqual({ acked: [2], failed: [] });
+    engine.close();
     // The renamed file got the group (a reader may have read it already or not); the new log has it for sure.
     expect((await readLogEntries(`${log}.work`)).map(keyOf)).toEqual(entriesOf(0, 3).map(keyOf));
     expect((await readLogEntries(log)).map(keyOf)).toEqual(entriesOf(1, 2).map(keyOf));
-    expect(writer.stats).toMatchObject({ appends: 2, writes: 3, rewrites: 1 });
+    expect(engine.stats).toMatchObject({ appends: 2, writes: 3, syncs: 3, reopens: 1, rewrites: 1 });
+  });
+
+  it('a group whose log is renamed away at every write fails after 8 attempts, and nothing else does', () => {
+    class AlwaysRotated extends LogEngine {
+      protected override writeGroup(fd: number, data: Buffer): void {
+        renameSync(log, `${log}.work`);
+        super.writeGroup(fd, data);
+      }
+    }
+    const engine = new AlwaysRotated({ path: log, sync: false, maxGroupBytes: 1 << 20 });
+    engine.open();
+    const text = formatEntries(entriesOf(0, 1));
+    const result = engine.commit([{ id: 7, text, bytes: Buffer.byteLength(text), entries: 1 }]);
+    engine.close();
+    expect(result.acked).toEqual([]);
+    expect(result.failed).toEqual([{ ids: [7], message: expect.stringMatching(/renamed away 8 times/) as string }]);
+    expect(engine.stats).toMatchObject({ appends: 0, writes: 8, rewrites: 7 });
+  });
+
+  it('the log cannot be opened: open() fails with the reason, and so does a writer', async () => {
+    await writeFile(join(dir, 'log'), 'a file where the folder should be');
+    await expect(new DeleteLogWriter({ path: log }).open()).rejects.toThrow(/EEXIST|ENOTDIR|not a directory/);
   });
 
   it('with sync off it writes the same but never calls fdatasync', async () => {
@@ -126,6 +155,17 @@ describe('DeleteLogWriter', () => {
     await pending;
     expect(await readLogEntries(log)).toHaveLength(5);
     await expect(writer.append(entriesOf(5, 1))).rejects.toThrow(/closed/);
+  });
+
+  it('a writer thread that died is replaced by the next append, which opens the log again', async () => {
+    const writer = await opened(new DeleteLogWriter({ path: log }));
+    await writer.append(entriesOf(0, 1));
+    const thread = (writer as unknown as { worker: Worker }).worker;
+    await thread.terminate();
+    await writer.append(entriesOf(1, 2));
+    expect((writer as unknown as { worker: Worker }).worker).not.toBe(thread);
+    expect((await readLogEntries(log)).map(keyOf)).toEqual(entriesOf(0, 3).map(keyOf));
+    expect(writer.stats).toMatchObject({ appends: 2, entries: 3, syncs: 2 });
   });
 
   it('refuses bad limits at construction', () => {
