@@ -13,12 +13,15 @@
 // cell the median checks/s of each path and the median of the paired ratios with their range.
 //
 //   BENCH_CLIENTS=1,16   BENCH_DEPTH=16   BENCH_ROUNDS=5   BENCH_SECONDS=2
+//   BENCH_PIN=1          sess_check_svr on the last CPU and admin_proxy on the first (taskset -a -p),
+//                        the load free: what CPU affinity (systemd CPUAffinity=) gives on a small host.
+//                        Off by default: the stack pins nothing (docs/services/admin-proxy.md)
 //   --quick              3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
 //   --json <file>        also writes the ratios there (bench/README.md, "The summary file")
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_DES_KEY } from '@pic-storage/session-key';
@@ -30,6 +33,7 @@ const CLIENTS = numbers(process.env.BENCH_CLIENTS, '1,16');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || byMode(5, 3));
 const SECONDS = Number(process.env.BENCH_SECONDS || byMode(2, 1));
 const DEPTH = Number(process.env.BENCH_DEPTH || 16);
+const PIN = process.env.BENCH_PIN === '1';
 const TARGET = 0.7;
 
 /** Starts an app's dist/main.js with PIC_CONF_DIR=dir; resolves once `port` accepts connections. */
@@ -67,9 +71,10 @@ async function main() {
   try {
     children.push(await startApp('sess-check-svr', dir, svrPort));
     children.push(await startApp('admin-proxy', dir, proxyPort));
+    const pinned = PIN ? pinApart(children[0], children[1]) : '';
     const keys = new SessionKeySource(DEV_DES_KEY, { channel: process.pid & 0xffff });
     const paths = { straight: svrPort, proxied: proxyPort };
-    const title = 'session checks, admin_proxy vs. straight to sess_check_svr (memory counts)';
+    const title = `session checks, admin_proxy vs. straight to sess_check_svr (memory counts)${pinned}`;
     console.log(`${title}; ${ROUNDS} rounds of ${SECONDS} s, target ${TARGET}`);
     console.log('clients   straight/s   proxied/s   ratio (median, range)   rets (straight | proxied)');
     const summary = [];
@@ -99,7 +104,7 @@ async function main() {
       console.log(cells.join('   '));
       summary.push(
         summaryRow({
-          what: `session checks through admin_proxy, ${clients} client(s) x ${DEPTH} in flight`,
+          what: `session checks through admin_proxy, ${clients} client(s) x ${DEPTH} in flight${pinned}`,
           ours: median(rates.proxied),
           reference: median(rates.straight),
           referenceName: 'straight to sess_check_svr',
@@ -115,6 +120,15 @@ async function main() {
     for (const child of children.reverse()) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** sess_check_svr's threads on the last CPU, admin_proxy's on the first; returns the label for the output. */
+function pinApart(svr, proxy) {
+  const last = availableParallelism() - 1;
+  if (last === 0) throw new Error('BENCH_PIN needs at least 2 CPUs');
+  execFileSync('taskset', ['-a', '-p', '-c', String(last), String(svr.pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(proxy.pid)], { stdio: 'ignore' });
+  return `, pinned: sess_check_svr on CPU ${last}, admin_proxy on CPU 0`;
 }
 
 async function waitFor(port) {
