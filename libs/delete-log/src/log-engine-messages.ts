@@ -1,4 +1,10 @@
-import type { CommitResult, DeleteLogStats, EngineAppend } from './log-engine.js';
+import type { CommitResult, DeleteLogStats, EngineAppend, LogEngineOptions } from './log-engine.js';
+
+/** The engine's thread's workerData: its options, and the counts to go on from. */
+export interface EngineStart {
+  options: LogEngineOptions;
+  stats: DeleteLogStats;
+}
 
 /** What a DeleteLogWriter sends its engine's thread. */
 export type ToEngine = { type: 'append'; append: EngineAppend } | { type: 'close' };

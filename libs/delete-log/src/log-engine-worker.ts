@@ -8,12 +8,13 @@
  * write and one fdatasync answer all of them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { LogEngine, type EngineAppend, type LogEngineOptions } from './log-engine.js';
-import type { FromEngine, ToEngine } from './log-engine-messages.js';
+import { LogEngine, messageOf, type EngineAppend } from './log-engine.js';
+import type { EngineStart, FromEngine, ToEngine } from './log-engine-messages.js';
 
 const port = parentPort;
 if (port === null) throw new Error('log-engine-worker.js runs as a worker thread of a DeleteLogWriter');
-const engine = new LogEngine(workerData as LogEngineOptions);
+const start = workerData as EngineStart;
+const engine = new LogEngine(start.options, start.stats);
 let queue: EngineAppend[] = [];
 let scheduled = false;
 
@@ -32,7 +33,7 @@ try {
   engine.open();
   post({ type: 'opened' });
 } catch (err) {
-  post({ type: 'open-failed', message: err instanceof Error ? err.message : String(err) });
+  post({ type: 'open-failed', message: messageOf(err) });
 }
 
 port.on('message', (message: ToEngine) => {

@@ -1,6 +1,6 @@
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isMissing } from './durable-fs.js';
+import { isMissing, syncDirSync } from './durable-fs.js';
 
 export interface LogEngineOptions {
   /** The log: `<base_path>/log/delete.log`. */
@@ -25,6 +25,16 @@ export interface DeleteLogStats {
   /** Groups written again into a new log because the one they were written to had been renamed away. */
   rewrites: number;
 }
+
+/** The counters of an engine that has done nothing yet. */
+export const ZERO_STATS: Readonly<DeleteLogStats> = Object.freeze({
+  appends: 0,
+  entries: 0,
+  writes: 0,
+  syncs: 0,
+  reopens: 0,
+  rewrites: 0,
+});
 
 /** One append as the engine takes it: its id (named in the result), its lines, their bytes and entry count. */
 export interface EngineAppend {
@@ -76,10 +86,16 @@ const NEWLINE = Buffer.from('\n');
  * a commit's first write, so that the first commit after a rotation goes to the new log at once.
  */
 export class LogEngine {
-  readonly stats: DeleteLogStats = { appends: 0, entries: 0, writes: 0, syncs: 0, reopens: 0, rewrites: 0 };
+  readonly stats: DeleteLogStats;
   private file: OpenLog | undefined;
 
-  constructor(private readonly options: LogEngineOptions) {}
+  /** `stats`: the counts to go on from (those of an engine this one replaces). */
+  constructor(
+    private readonly options: LogEngineOptions,
+    stats: Readonly<DeleteLogStats> = ZERO_STATS,
+  ) {
+    this.stats = { ...stats };
+  }
 
   /** Creates the folder and opens (or creates) the log. */
   open(): void {
@@ -258,16 +274,7 @@ export class LogEngine {
   }
 }
 
-/** fsync(2) of a directory: a created name is durable once its directory is. */
-function syncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function messageOf(err: unknown): string {
+/** What a commit's failure, or the thread's, reports of `err`. */
+export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

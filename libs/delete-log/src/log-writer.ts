@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { formatEntries, type DeleteEntry } from './entry.js';
-import type { DeleteLogStats, LogEngineOptions } from './log-engine.js';
-import type { FromEngine, ToEngine } from './log-engine-messages.js';
+import { ZERO_STATS, type DeleteLogStats } from './log-engine.js';
+import type { EngineStart, FromEngine, ToEngine } from './log-engine-messages.js';
 
 export type { DeleteLogStats } from './log-engine.js';
 
@@ -50,15 +50,6 @@ const ENGINE_SCRIPT = new URL('../dist/log-engine-worker.js', import.meta.url);
 /** A start of the engine's thread that failed (the log cannot be opened) is tried again after this long. */
 const RESTART_INTERVAL_MS = 1_000;
 
-const ZERO_STATS: DeleteLogStats = Object.freeze({
-  appends: 0,
-  entries: 0,
-  writes: 0,
-  syncs: 0,
-  reopens: 0,
-  rewrites: 0,
-});
-
 /**
  * The writing side of the delete log, for one process; several processes may write the same log.
  * The writing itself (group commit, rotation, the checks an acknowledgement rests on) is the
@@ -83,8 +74,7 @@ export class DeleteLogWriter {
   private nextId = 1;
   /** Bytes of appends accepted and not yet settled. */
   private unsettledBytes = 0;
-  /** The counters of the engines before the current one (a thread that died), and the current one's. */
-  private pastCounters: DeleteLogStats = ZERO_STATS;
+  /** The engine's counters, as its last message gave them; a new engine goes on from them. */
   private counters: DeleteLogStats = ZERO_STATS;
   private opened = false;
   private closed = false;
@@ -112,7 +102,7 @@ export class DeleteLogWriter {
   }
 
   get stats(): DeleteLogStats {
-    return sumStats(this.pastCounters, this.counters);
+    return { ...this.counters };
   }
 
   /** Resolves once the entries are in the log and synced; rejects when they may not be. */
@@ -169,12 +159,11 @@ export class DeleteLogWriter {
   }
 
   private async startWorker(): Promise<Worker> {
-    const engineOptions: LogEngineOptions = {
-      path: this.path,
-      sync: this.options.sync,
-      maxGroupBytes: this.options.maxGroupBytes,
+    const start: EngineStart = {
+      options: { path: this.path, sync: this.options.sync, maxGroupBytes: this.options.maxGroupBytes },
+      stats: this.counters,
     };
-    const worker = new Worker(ENGINE_SCRIPT, { workerData: engineOptions });
+    const worker = new Worker(ENGINE_SCRIPT, { workerData: start });
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error): void => reject(err);
@@ -196,7 +185,6 @@ export class DeleteLogWriter {
     // Node delivers a worker's last messages before its 'exit': after a close, nothing is pending here.
     worker.on('exit', (code) => this.onExit(worker, code));
     worker.unref(); // held only while appends wait
-    this.counters = ZERO_STATS;
     this.worker = worker;
     return worker;
   }
@@ -228,25 +216,10 @@ export class DeleteLogWriter {
    * append starts a new thread, which opens the log again.
    */
   private onExit(worker: Worker, code: number): void {
-    if (this.worker === worker) {
-      this.worker = undefined;
-      this.pastCounters = sumStats(this.pastCounters, this.counters);
-      this.counters = ZERO_STATS;
-    }
+    if (this.worker === worker) this.worker = undefined;
     const err = new Error(`the writer thread of ${this.path} exited with ${code} before answering`);
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
   }
-}
-
-function sumStats(a: DeleteLogStats, b: DeleteLogStats): DeleteLogStats {
-  return {
-    appends: a.appends + b.appends,
-    entries: a.entries + b.entries,
-    writes: a.writes + b.writes,
-    syncs: a.syncs + b.syncs,
-    reopens: a.reopens + b.reopens,
-    rewrites: a.rewrites + b.rewrites,
-  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
