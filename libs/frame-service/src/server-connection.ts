@@ -10,13 +10,13 @@ import type { FrameServerStats } from './server-stats.js';
  * others run (setImmediate): a client pipelining cheap requests must not keep the event loop.
  */
 export const YIELD_EVERY = 16;
+/** How long a client may keep a connection open after the server ended it (stop, framing error). */
+const END_GRACE_MS = 1_000;
+
 interface ReceivedFrame {
   readonly header: FrameHeader;
   readonly body: Buffer;
 }
-
-/** How long a client may keep a connection open after the server ended it (stop, framing error). */
-const END_GRACE_MS = 1_000;
 
 /**
  * One client connection of a FrameServer. Frames come out of one FrameReader; each request is
@@ -145,10 +145,7 @@ export class ServerConnection {
   private updateReading(): void {
     if (this.socket.destroyed || this.state === 'ended') return;
     // Ending: not read until the last reply is out, so a client's FIN cannot end the socket before it.
-    const hold =
-      this.state === 'open'
-        ? this.held !== undefined || this.events !== undefined || this.unparsed.length > 0 || !this.hasRoom()
-        : this.inFlight > 0;
+    const hold = this.state === 'open' ? this.hasUnstarted() || !this.hasRoom() : this.inFlight > 0;
     if (hold && !this.socket.isPaused()) this.socket.pause();
     else if (!hold && this.socket.isPaused()) this.socket.resume();
   }
@@ -178,10 +175,13 @@ export class ServerConnection {
    * never needs.)
    */
   private readonly onFlushed = (): void => {
-    if (this.socket.isPaused() || this.held !== undefined || this.events !== undefined || this.unparsed.length > 0) {
-      this.pump();
-    }
+    if (this.socket.isPaused() || this.hasUnstarted()) this.pump();
   };
+
+  /** Bytes received that no request has been started from: a held frame, a chunk being framed, or chunks waiting. */
+  private hasUnstarted(): boolean {
+    return this.held !== undefined || this.events !== undefined || this.unparsed.length > 0;
+  }
 
   private onIdle(): void {
     if (this.inFlight > 0 || this.state === 'ended') return; // re-armed when the last one finishes
