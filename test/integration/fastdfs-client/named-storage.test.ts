@@ -1,7 +1,9 @@
 /**
  * download / downloadStream / queryFileInfo with `storage`: the read goes to that storage, with
  * no tracker query and no read routing (the front's replication-delay path reads a young file
- * from its source storage this way). Shown with a client whose only tracker does not exist.
+ * from its source storage this way). upload / uploadAppender with `target`: the file goes to that
+ * storage with no tracker query (a queryStore() answer got earlier, as cut_svr asks while it
+ * crops). Shown with a client whose only tracker does not exist.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errno } from 'fastdfs-protocol';
@@ -86,5 +88,26 @@ describe('reads from a named storage', () => {
     const err = await trackerless.queryFileInfo(fileId, { storage: bad }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as Error).message).toMatch(new RegExp(message.source.replace('range', 'options')));
+  });
+});
+
+describe('uploads to a given storage', () => {
+  it('the tracker is really unreachable: an upload that asks it fails', async () => {
+    await expect(trackerless.upload(content, { ext: 'bin' })).rejects.toMatchObject({ code: 'FDFS_ERR_NO_TRACKER' });
+  });
+
+  it('upload and uploadAppender store on the target without a tracker, group and all', async () => {
+    const target = await uploader.queryStore();
+    const stored = await trackerless.upload(content, { ext: 'jpg', target });
+    expect(stored.startsWith(`${target.group}/`)).toBe(true);
+    expect(await uploader.download(stored)).toEqual(content);
+    const appender = await trackerless.uploadAppender(content.subarray(0, 100), { target, group: target.group });
+    await uploader.append(appender, content.subarray(100, 200));
+    expect(await uploader.download(appender)).toEqual(content.subarray(0, 200));
+  });
+
+  it('a target whose storage is gone fails that upload; nothing else is asked', async () => {
+    const target = { ...(await uploader.queryStore()), port: await unusedPort() };
+    await expect(trackerless.upload(content, { target })).rejects.toMatchObject({ code: 'FDFS_ERR_CONNECT' });
   });
 });
