@@ -27,7 +27,7 @@ export class AdminProxy {
     this.server = new FrameServer({
       ...resolved.server,
       handlers: new Map(),
-      fallback: (request) => relay.serve(request),
+      relay: (request, reply) => relay.serve(request, reply),
       allowAddress: allowList.everyone ? undefined : (address) => allowList.allows(address),
       logger,
     });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { parseHostPort } from '@pic-storage/service-process';
-import { FrameClient, FrameClientError, type FrameResponse, type ServiceLogger } from '@pic-storage/frame-service';
+import { FrameClient, FrameClientError, type ResponseCallback, type ServiceLogger } from '@pic-storage/frame-service';
 
 export interface BackendAddress {
   readonly host: string;
@@ -80,24 +80,23 @@ export class Backend {
   }
 
   /**
-   * Sends one request on the least busy connection. Rejects with the FrameClientError: `sent`
-   * false means the backend never got it and another may be tried. The caller reports how it
-   * ended, `answered()` or `failed(err)`, which is what keeps the backend's health: done by the
-   * caller's own handlers rather than a promise of the backend's own, one fewer per request.
+   * Sends one request on the least busy connection; `callback` as FrameClient#send's. An error
+   * with `sent` false means the backend never got it and another may be tried. The caller reports
+   * how it ended, `answered()` or `failed(err)`, which is what keeps the backend's health.
    */
-  request(cmd: number, body: Buffer, options: { id: number; timeoutMs: number }): Promise<FrameResponse> {
+  send(cmd: number, body: Buffer, options: { id: number; timeoutMs: number }, callback: ResponseCallback): void {
     if (this.state === 'down') this.state = 'probing';
     let client = this.clients[0] as FrameClient;
     for (const other of this.clients) if (other.inFlight < client.inFlight) client = other;
-    return client.request(cmd, body, options);
+    client.send(cmd, body, options, callback);
   }
 
-  /** A request of `request()` got its response. */
+  /** A request of `send()` got its response. */
   answered(): void {
     if (this.state === 'probing') this.reached();
   }
 
-  /** A request of `request()` failed with `err`. */
+  /** A request of `send()` failed with `err`. */
   failed(err: unknown): void {
     const failure = err instanceof FrameClientError ? err : undefined;
     // A timeout before the send: no connection came within the request's time (a host dropping SYNs).

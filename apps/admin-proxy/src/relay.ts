@@ -1,6 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { ResultCode, ResultError } from '@pic-storage/frame-protocol';
-import { FrameClientError, type FrameReply, type FrameRequest, type ServiceLogger } from '@pic-storage/frame-service';
+import {
+  FrameClientError,
+  type FrameRequest,
+  type ReplyCallback,
+  type ServiceLogger,
+} from '@pic-storage/frame-service';
 import type { Backend } from './backend.js';
 import type { RouteEntry, RouteTable } from './route-table.js';
 
@@ -11,7 +16,7 @@ interface Outage {
 }
 
 /**
- * The proxy's FrameServer fallback: every request goes to a backend of its cmd and the backend's
+ * The proxy's FrameServer relay: every request goes to a backend of its cmd and the backend's
  * reply comes back as it is (ret and body; the FrameServer puts the client's own cmd, id and seq
  * on it). A backend that could not be sent the request (connect failed, too busy) is skipped for
  * the next one; a request that was sent is never sent again, since it may have run (a crop stores
@@ -25,37 +30,41 @@ export class Relay {
     private readonly logger: ServiceLogger,
   ) {}
 
-  serve(request: FrameRequest): Promise<FrameReply> {
+  /** The proxy's FrameRelayHandler: answers through `reply`, once. */
+  serve(request: FrameRequest, reply: ReplyCallback): void {
     const { cmd } = request.header;
     const route = this.routes.get(cmd);
-    if (route === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no route for cmd ${cmd}`);
-    return this.attempt(route, request, undefined);
+    if (route === undefined) return reply(new ResultError(ResultCode.UNKNOWN_CMD, `no route for cmd ${cmd}`));
+    this.attempt(route, request, undefined, reply);
   }
 
   /** Sends the request to the best backend not in `tried` (created on the first failover only). */
-  private attempt(route: RouteEntry, request: FrameRequest, tried: Set<Backend> | undefined): Promise<FrameReply> {
+  private attempt(
+    route: RouteEntry,
+    request: FrameRequest,
+    tried: Set<Backend> | undefined,
+    reply: ReplyCallback,
+  ): void {
     const { cmd, id } = request.header;
     // A client gone before its request left: no backend should do the work.
-    if (request.signal.aborted) throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left');
+    if (request.signal.aborted) return reply(new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left'));
     const backend = route.pool.pick(tried);
-    if (backend === undefined) throw this.refuse(route, tried);
-    return backend.request(cmd, request.body, { id, timeoutMs: route.timeoutMs }).then(
-      (response) => {
+    if (backend === undefined) return reply(this.refuse(route, tried));
+    backend.send(cmd, request.body, { id, timeoutMs: route.timeoutMs }, (err, response) => {
+      if (err === null) {
         backend.answered();
         if (this.outages.size > 0) this.served(route);
-        return response; // its ret and body are the reply
-      },
-      (err: unknown) => {
-        backend.failed(err);
-        if (!(err instanceof FrameClientError)) throw err;
-        if (!err.sent) return this.attempt(route, request, (tried ?? new Set<Backend>()).add(backend));
-        this.logger.warn(
-          { cmd, seq: request.header.seq, remote: request.remoteAddress, backend: backend.address, err: err.message },
-          err.reason === 'timeout' ? 'backend timed out' : 'backend failed after the request was sent',
-        );
-        throw new ResultError(ResultCode.BACKEND_UNAVAILABLE, err.message, { cause: err });
-      },
-    );
+        return reply(null, response); // its ret and body are the reply
+      }
+      backend.failed(err);
+      if (!(err instanceof FrameClientError)) return reply(err);
+      if (!err.sent) return this.attempt(route, request, (tried ?? new Set<Backend>()).add(backend), reply);
+      this.logger.warn(
+        { cmd, seq: request.header.seq, remote: request.remoteAddress, backend: backend.address, err: err.message },
+        err.reason === 'timeout' ? 'backend timed out' : 'backend failed after the request was sent',
+      );
+      reply(new ResultError(ResultCode.BACKEND_UNAVAILABLE, err.message, { cause: err }));
+    });
   }
 
   /** No backend left to try. Logs the first refusal of an outage only; served() logs its end. */

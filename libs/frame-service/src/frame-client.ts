@@ -9,9 +9,9 @@ import {
   type FrameClientOptions,
   type ResolvedFrameClientOptions,
 } from './client-options.js';
-import { PendingRequests, type FrameResponse, type PendingRequest } from './pending-requests.js';
+import { PendingRequests, type FrameResponse, type PendingRequest, type ResponseCallback } from './pending-requests.js';
 
-export type { FrameResponse } from './pending-requests.js';
+export type { FrameResponse, ResponseCallback } from './pending-requests.js';
 
 export interface RequestOptions {
   /** The header's user id, echoed; default 0. */
@@ -69,10 +69,24 @@ export class FrameClient {
    * body or timeout that does not fit.
    */
   request(cmd: number, body: Buffer, options: RequestOptions = {}): Promise<FrameResponse> {
-    if (this.closed) return Promise.reject(this.closedError(false));
+    return new Promise<FrameResponse>((resolve, reject) => {
+      this.send(cmd, body, options, (err, response) => {
+        if (err === null) resolve(response as FrameResponse);
+        else reject(err);
+      });
+    });
+  }
+
+  /**
+   * request() with a callback, called once: no promise per request, for a caller that handles
+   * many (admin_proxy's relay). A request refused at once (busy, closed, an argument that does not
+   * fit) is called back before send() returns. The callback must not throw.
+   */
+  send(cmd: number, body: Buffer, options: RequestOptions, callback: ResponseCallback): void {
+    if (this.closed) return callback(this.closedError(false));
     if (this.pending.size >= this.options.maxInFlight) {
       const message = `${this.pending.size} requests in flight to ${this.address} (maxInFlight)`;
-      return Promise.reject(new FrameClientError('busy', message, false));
+      return callback(new FrameClientError('busy', message, false));
     }
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     let frame: Buffer;
@@ -85,25 +99,23 @@ export class FrameClient {
       seq = this.pending.takeSeq(this.current);
       frame = encodeFrame({ cmd, id: options.id ?? 0, seq }, body); // RangeError for a cmd or id out of range
     } catch (err) {
-      return Promise.reject(err as Error);
+      return callback(err as Error);
     }
-    return new Promise<FrameResponse>((resolve, reject) => {
-      const deadline = performance.now() + timeoutMs;
-      const request: PendingRequest = { seq, cmd, conn: undefined, resolve, reject, deadline, timeoutMs };
-      this.pending.add(request);
-      // Connected: written now (no promise turn per request on a busy connection).
-      if (this.current !== undefined) {
-        this.send(request, this.current, frame);
-        return;
-      }
-      this.connection().then(
-        (conn) => this.send(request, conn, frame),
-        (err: FrameClientError) => this.pending.reject(request, err),
-      );
-    });
+    const deadline = performance.now() + timeoutMs;
+    const request: PendingRequest = { seq, cmd, conn: undefined, settle: callback, deadline, timeoutMs };
+    this.pending.add(request);
+    // Connected: written now (no promise turn per request on a busy connection).
+    if (this.current !== undefined) {
+      this.write(request, this.current, frame);
+      return;
+    }
+    this.connection().then(
+      (conn) => this.write(request, conn, frame),
+      (err: FrameClientError) => this.pending.reject(request, err),
+    );
   }
 
-  private send(request: PendingRequest, conn: ClientConnection, frame: Buffer): void {
+  private write(request: PendingRequest, conn: ClientConnection, frame: Buffer): void {
     if (!this.pending.has(request)) return; // timed out, or the client closed, while connecting
     if (conn.failed || !conn.socket.writable) {
       this.pending.reject(request, new FrameClientError('closed', `${this.address} closed before the write`, false));

@@ -23,3 +23,13 @@ export interface FrameReply {
  * response with its code, anything else as INTERNAL (and logged).
  */
 export type FrameHandler = (request: FrameRequest) => Promise<FrameReply> | FrameReply;
+
+/** How a FrameRelayHandler answers: once, with an error (answered as a thrown one would be) or the reply. */
+export type ReplyCallback = (err: Error | null, reply?: FrameReply) => void;
+
+/**
+ * Serves every cmd without a handler of its own by calling `reply` once, from wherever the answer
+ * comes: a proxy's answer comes from another connection's data event, and a callback costs no
+ * promise (and no turn of the microtask queue) per request, as a FrameHandler's promise does.
+ */
+export type FrameRelayHandler = (request: FrameRequest, reply: ReplyCallback) => void;

@@ -2,8 +2,14 @@
 export { FrameServer } from './frame-server.js';
 export { FRAME_SERVER_DEFAULTS, type FrameServerOptions } from './server-options.js';
 export type { FrameServerStats } from './server-stats.js';
-export type { FrameHandler, FrameReply, FrameRequest } from './handler.js';
-export { FrameClient, type FrameClientStats, type FrameResponse, type RequestOptions } from './frame-client.js';
+export type { FrameHandler, FrameRelayHandler, FrameReply, FrameRequest, ReplyCallback } from './handler.js';
+export {
+  FrameClient,
+  type FrameClientStats,
+  type FrameResponse,
+  type RequestOptions,
+  type ResponseCallback,
+} from './frame-client.js';
 export { FRAME_CLIENT_DEFAULTS, type FrameClientOptions } from './client-options.js';
 export { FrameClientError, type FrameClientErrorReason } from './client-error.js';
 export { SILENT_LOGGER, type ServiceLogger } from './logger.js';

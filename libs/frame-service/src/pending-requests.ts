@@ -9,14 +9,19 @@ export interface FrameResponse {
   readonly body: Buffer;
 }
 
+/**
+ * How a request ends: once, with its response or the error that stands for it (a FrameClientError,
+ * or a RangeError for arguments that do not fit). It must not throw (see PendingRequests#settle).
+ */
+export type ResponseCallback = (err: Error | null, response?: FrameResponse) => void;
+
 /** A request awaiting its response. */
 export interface PendingRequest {
   readonly seq: number;
   readonly cmd: number;
   /** The connection the request was written on; undefined while it waits for one. */
   conn: ClientConnection | undefined;
-  readonly resolve: (response: FrameResponse) => void;
-  readonly reject: (err: FrameClientError) => void;
+  readonly settle: ResponseCallback;
   /** performance.now() at which the request times out, and the timeout it was given. */
   readonly deadline: number;
   readonly timeoutMs: number;
@@ -71,13 +76,11 @@ export class PendingRequests {
   }
 
   resolve(request: PendingRequest, response: FrameResponse): void {
-    if (!this.remove(request)) return;
-    request.resolve(response);
+    if (this.remove(request)) settle(request, null, response);
   }
 
   reject(request: PendingRequest, err: FrameClientError): void {
-    if (!this.remove(request)) return;
-    request.reject(err);
+    if (this.remove(request)) settle(request, err);
   }
 
   /** The requests written on `conn`, or every request. */
@@ -120,4 +123,19 @@ export class PendingRequests {
     for (const request of this.bySeq.values()) if (request.deadline < next) next = request.deadline;
     if (next < this.timerAt) this.arm(next);
   };
+}
+
+/**
+ * Calls the request's callback. One that throws is a bug of its caller: it is thrown again on its
+ * own (an uncaught exception), not into the response loop, where it would be taken for a bad
+ * response and fail the connection and every request on it.
+ */
+function settle(request: PendingRequest, err: Error | null, response?: FrameResponse): void {
+  try {
+    request.settle(err, response);
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown;
+    });
+  }
 }

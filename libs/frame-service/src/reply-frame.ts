@@ -6,7 +6,7 @@ import {
   resultName,
   type FrameHeader,
 } from '@pic-storage/frame-protocol';
-import type { FrameHandler, FrameReply } from './handler.js';
+import type { FrameHandler, FrameRelayHandler, FrameReply, ReplyCallback } from './handler.js';
 import type { ServiceLogger } from './logger.js';
 
 export interface ReplyContext {
@@ -16,37 +16,77 @@ export interface ReplyContext {
   readonly logger: ServiceLogger;
 }
 
-/**
- * The response frame to one request: the handler's reply with the request's cmd, id and seq.
- * Never rejects. No handler is UNKNOWN_CMD; a thrown ResultError is a header-only reply with its
- * code (logged at info: the client's mistake, or a known failure); anything else thrown, and a
- * reply that cannot be sent (a ret that is not a uint32, a frame over maxFrameLength), is
- * INTERNAL, logged as an error.
- */
 const SERVICE_TROUBLE = new Set<number>([
   ResultCode.STORAGE_UNAVAILABLE,
   ResultCode.BACKEND_UNAVAILABLE,
   ResultCode.INTERNAL,
 ]);
 
+/** Takes the response frame of one request; called once, never from inside the call that started it. */
+export type FrameDone = (frame: Buffer) => void;
+
+/**
+ * Hands `done` the response frame to one request: the handler's reply with the request's cmd, id
+ * and seq. No handler is UNKNOWN_CMD; a thrown ResultError is a header-only reply with its code
+ * (logged at info: the client's mistake, or a known failure); anything else thrown, and a reply
+ * that cannot be sent (a ret that is not a uint32, a frame over maxFrameLength), is INTERNAL,
+ * logged as an error. `done` always comes later than the call (a microtask at the soonest), so a
+ * connection starting frames in a loop is not re-entered.
+ */
 export function replyFrame(
   handler: FrameHandler | undefined,
   header: FrameHeader,
   body: Buffer,
   context: ReplyContext,
-): Promise<Buffer> {
+  done: FrameDone,
+): void {
   let reply: Promise<FrameReply> | FrameReply;
   try {
     if (handler === undefined) throw new ResultError(ResultCode.UNKNOWN_CMD, `no handler for cmd ${header.cmd}`);
     reply = handler({ header, body, remoteAddress: context.remoteAddress, signal: context.signal });
   } catch (err) {
-    return Promise.resolve(refusalFrame(header, err, context));
+    const frame = refusalFrame(header, err, context);
+    queueMicrotask(() => done(frame));
+    return;
   }
-  // Not an async function: a handler's promise is followed once, with no await of its own on top.
-  return Promise.resolve(reply).then(
-    (settled) => replyOf(header, settled, context),
-    (err: unknown) => refusalFrame(header, err, context),
+  if (typeof (reply as Partial<PromiseLike<FrameReply>> | undefined)?.then !== 'function') {
+    const frame = replyOf(header, reply as FrameReply, context);
+    queueMicrotask(() => done(frame));
+    return;
+  }
+  // The handler's promise is followed once, with no promise of this function's own on top.
+  (reply as PromiseLike<FrameReply>).then(
+    (settled) => done(replyOf(header, settled, context)),
+    (err: unknown) => done(refusalFrame(header, err, context)),
   );
+}
+
+/**
+ * replyFrame for a FrameRelayHandler: the relay answers through its callback. A second call of the
+ * callback is ignored; an answer given during the relay's own call is handed on a microtask later.
+ */
+export function relayFrame(
+  relay: FrameRelayHandler,
+  header: FrameHeader,
+  body: Buffer,
+  context: ReplyContext,
+  done: FrameDone,
+): void {
+  let answered = false;
+  let inCall = true;
+  const reply: ReplyCallback = (err, settled) => {
+    if (answered) return;
+    answered = true;
+    const frame = err !== null ? refusalFrame(header, err, context) : replyOf(header, settled ?? {}, context);
+    if (inCall) queueMicrotask(() => done(frame));
+    else done(frame);
+  };
+  try {
+    relay({ header, body, remoteAddress: context.remoteAddress, signal: context.signal }, reply);
+  } catch (err) {
+    reply(err instanceof Error ? err : new Error(String(err)));
+  }
+  inCall = false;
 }
 
 function replyOf(header: FrameHeader, reply: FrameReply, context: ReplyContext): Buffer {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { FrameReader, writeInTurnBatch, type FrameEvent } from '@pic-storage/framing';
 import { FRAME_FORMAT, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
-import { replyFrame, type ReplyContext } from './reply-frame.js';
+import { relayFrame, replyFrame, type ReplyContext } from './reply-frame.js';
 import type { ResolvedFrameServerOptions } from './server-options.js';
 import type { FrameServerStats } from './server-stats.js';
 
@@ -153,8 +153,10 @@ export class ServerConnection {
   private start(header: FrameHeader, body: Buffer): void {
     this.inFlight++;
     this.stats.inFlight++;
-    const handler = this.options.handlers.get(header.cmd) ?? this.options.fallback;
-    void replyFrame(handler, header, body, this.context).then(this.finish);
+    const handler = this.options.handlers.get(header.cmd);
+    const { relay } = this.options;
+    if (handler === undefined && relay !== undefined) relayFrame(relay, header, body, this.context, this.finish);
+    else replyFrame(handler ?? this.options.fallback, header, body, this.context, this.finish);
   }
 
   private readonly finish = (frame: Buffer): void => {

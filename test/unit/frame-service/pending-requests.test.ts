@@ -8,12 +8,20 @@ import { PendingRequests, type PendingRequest } from '../../../libs/frame-servic
 import { ClientConnection } from '../../../libs/frame-service/src/client-connection.js';
 
 function request(table: PendingRequests, seq: number, conn?: ClientConnection, timeoutMs = 60_000) {
-  const resolve = vi.fn();
-  const reject = vi.fn();
+  const settle = vi.fn();
   const deadline = performance.now() + timeoutMs;
-  const entry: PendingRequest = { seq, cmd: 1, conn, resolve, reject, deadline, timeoutMs };
+  const entry: PendingRequest = { seq, cmd: 1, conn, settle, deadline, timeoutMs };
   table.add(entry);
   return entry;
+}
+
+/** How often the request was settled with a response, and with an error. */
+function settledOf(entry: PendingRequest): { answered: number; failed: number } {
+  const calls = (entry.settle as ReturnType<typeof vi.fn>).mock.calls as unknown[][];
+  return {
+    answered: calls.filter(([err]) => err === null).length,
+    failed: calls.filter(([err]) => err !== null).length,
+  };
 }
 
 const noExpiry = (): never => {
@@ -63,9 +71,27 @@ describe('PendingRequests', () => {
     expect(table.has(entry)).toBe(true);
     table.resolve(entry, { header: { len: 18, cmd: 1, id: 0, seq: 9, ret: 0 }, ret: 0, body: Buffer.alloc(0) });
     table.reject(entry, new FrameClientError('timeout', 'late', true));
-    expect(entry.resolve).toHaveBeenCalledTimes(1);
-    expect(entry.reject).not.toHaveBeenCalled();
+    expect(settledOf(entry)).toEqual({ answered: 1, failed: 0 });
     expect([table.has(entry), table.size]).toEqual([false, 0]);
+  });
+
+  it('a callback that throws is thrown again on its own, and the request still leaves the table', async () => {
+    const table = new PendingRequests(noExpiry);
+    const entry: PendingRequest = {
+      seq: 5,
+      cmd: 1,
+      conn: undefined,
+      settle: () => {
+        throw new Error('caller bug');
+      },
+      deadline: performance.now() + 60_000,
+      timeoutMs: 60_000,
+    };
+    table.add(entry);
+    const uncaught = new Promise<Error>((resolve) => process.once('uncaughtException', resolve));
+    expect(() => table.reject(entry, new FrameClientError('closed', 'x', true))).not.toThrow();
+    expect(table.size).toBe(0);
+    expect((await uncaught).message).toBe('caller bug');
   });
 
   it('lists the requests of one connection', () => {
@@ -91,9 +117,9 @@ describe('PendingRequests timeouts (one timer for the table)', () => {
     await sleep(120);
     expect(expired.map((e) => e.seq)).toEqual([2, 1]);
     for (const e of expired) expect(e.lateMs).toBeGreaterThanOrEqual(0);
-    expect(fast.reject).toHaveBeenCalledTimes(1);
-    expect(slow.reject).toHaveBeenCalledTimes(1);
-    expect(answered.reject).not.toHaveBeenCalled();
+    expect(settledOf(fast)).toEqual({ answered: 0, failed: 1 });
+    expect(settledOf(slow)).toEqual({ answered: 0, failed: 1 });
+    expect(settledOf(answered)).toEqual({ answered: 1, failed: 0 });
     expect(table.size).toBe(0);
   });
 
