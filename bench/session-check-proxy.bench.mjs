@@ -17,9 +17,10 @@
 //   BENCH_CLIENTS=1,16   BENCH_DEPTH=16   BENCH_ROUNDS=5   BENCH_SECONDS=2
 //   BENCH_LOAD=frame-client   the clients are FrameClients (runLoad of session-check.bench.mjs), as a
 //                        Node game server would be: ~3 us of CPU a check here instead of ~1.5
-//   BENCH_PIN=1          sess_check_svr on the last CPU and admin_proxy on the first (taskset -a -p),
-//                        the load free: what CPU affinity (systemd CPUAffinity=) gives on a small host.
-//                        Off by default: the stack pins nothing (docs/services/admin-proxy.md)
+//   BENCH_PIN=1          sess_check_svr on the last CPU, admin_proxy and this process (the load) on the
+//                        first (taskset -a -p): what CPU affinity (systemd CPUAffinity=) gives on a small
+//                        host whose clients are elsewhere; the load goes where the proxied side pays for
+//                        it. Off by default: the stack pins nothing (docs/services/admin-proxy.md)
 //   --quick              3 rounds of 1 s unless BENCH_ROUNDS / BENCH_SECONDS say otherwise
 //   --json <file>        also writes the ratios there (bench/README.md, "The summary file")
 import { execFileSync, spawn } from 'node:child_process';
@@ -143,13 +144,16 @@ async function main() {
   }
 }
 
-/** sess_check_svr's threads on the last CPU, admin_proxy's on the first; returns the label for the output. */
+/** sess_check_svr's threads on the last CPU, admin_proxy's and this process's on the first; returns the output's label. */
 function pinApart(svr, proxy) {
   const last = availableParallelism() - 1;
   if (last === 0) throw new Error('BENCH_PIN needs at least 2 CPUs');
   execFileSync('taskset', ['-a', '-p', '-c', String(last), String(svr.pid)], { stdio: 'ignore' });
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(proxy.pid)], { stdio: 'ignore' });
-  return `, pinned: sess_check_svr on CPU ${last}, admin_proxy on CPU 0`;
+  // The load beside the proxy: the proxied side pays for it, and sess_check_svr has its CPU to
+  // itself on both sides, as it would with the game servers on other hosts.
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  return `, pinned: sess_check_svr on CPU ${last}, admin_proxy and the load on CPU 0`;
 }
 
 async function waitFor(port) {
