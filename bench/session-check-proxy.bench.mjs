@@ -144,7 +144,7 @@ async function main() {
   }
 }
 
-/** sess_check_svr's threads on the last CPU, admin_proxy's and this process's on the first; returns the output's label. */
+/** sess_check_svr's threads on the last CPU, admin_proxy's and this process's on the first; returns the label. */
 function pinApart(svr, proxy) {
   const last = availableParallelism() - 1;
   if (last === 0) throw new Error('BENCH_PIN needs at least 2 CPUs');
