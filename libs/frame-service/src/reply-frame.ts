@@ -77,7 +77,7 @@ export function relayFrame(
   const reply: ReplyCallback = (err, settled) => {
     if (answered) return;
     answered = true;
-    const frame = err !== null ? refusalFrame(header, err, context) : replyOf(header, settled ?? {}, context);
+    const frame = err !== null ? refusalFrame(header, err, context) : replyOf(header, settled as FrameReply, context);
     if (inCall) queueMicrotask(() => done(frame));
     else done(frame);
   };

@@ -143,6 +143,12 @@ describe('relayFrame', () => {
     expect(lines).toMatchObject([{ level: 'warn', object: { ret: 1010, reason: 'backend gone' } }]);
   });
 
+  it('an answer with neither an error nor a reply is INTERNAL, as a handler returning nothing is', async () => {
+    const { frames, lines } = await relayed((_request, reply) => reply(null));
+    expect(frames.map((frame) => decodeHeader(frame).ret)).toEqual([ResultCode.INTERNAL]);
+    expect(lines).toMatchObject([{ level: 'error', message: 'request failed' }]);
+  });
+
   it('a relay that throws is answered as a thrown handler is, once, after the call', async () => {
     const { frames, handedInCall, lines } = await relayed(() => {
       throw new Error('boom');
