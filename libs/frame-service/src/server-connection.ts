@@ -156,7 +156,7 @@ export class ServerConnection {
     const handler = this.options.handlers.get(header.cmd);
     const { relay } = this.options;
     if (handler === undefined && relay !== undefined) relayFrame(relay, header, body, this.context, this.finish);
-    else replyFrame(handler ?? this.options.fallback, header, body, this.context, this.finish);
+    else replyFrame(handler, header, body, this.context, this.finish);
   }
 
   private readonly finish = (frame: Buffer): void => {

@@ -6,9 +6,10 @@ import { SILENT_LOGGER, type ServiceLogger } from './logger.js';
 export interface FrameServerOptions {
   /** The handler of each cmd the service serves. */
   handlers: ReadonlyMap<number, FrameHandler>;
-  /** Serves every cmd that has no handler (admin_proxy); without it such a cmd is UNKNOWN_CMD. */
-  fallback?: FrameHandler;
-  /** Like `fallback`, answering through a callback (admin_proxy's relay); at most one of the two. */
+  /**
+   * Serves every cmd that has no handler, answering through a callback (admin_proxy's relay);
+   * without it such a cmd is UNKNOWN_CMD.
+   */
   relay?: FrameRelayHandler;
   /** Listen address; default 127.0.0.1. */
   host?: string;
@@ -43,8 +44,7 @@ export const FRAME_SERVER_DEFAULTS = Object.freeze({
 });
 
 export type ResolvedFrameServerOptions = Readonly<
-  Required<Omit<FrameServerOptions, 'fallback' | 'relay' | 'allowAddress'>> &
-    Pick<FrameServerOptions, 'fallback' | 'relay' | 'allowAddress'>
+  Required<Omit<FrameServerOptions, 'relay' | 'allowAddress'>> & Pick<FrameServerOptions, 'relay' | 'allowAddress'>
 >;
 
 const POSITIVE_INTEGERS = [
@@ -69,9 +69,6 @@ export function resolveFrameServerOptions(options: FrameServerOptions): Resolved
     throw new TypeError('handlers must be a Map of cmd to FrameHandler');
   for (const cmd of resolved.handlers.keys()) {
     if (!Number.isInteger(cmd) || cmd < 0 || cmd > 0xffff) throw new RangeError(`handler cmd ${cmd} is not a uint16`);
-  }
-  if (resolved.fallback !== undefined && resolved.relay !== undefined) {
-    throw new TypeError('fallback and relay both serve the cmds without a handler: give one of them');
   }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
     throw new RangeError(`port must be an integer in 0..65535, got ${String(resolved.port)}`);

@@ -125,8 +125,10 @@ describe('FrameServer: replies', () => {
     expect(bySeq.get(4)?.body.toString()).toBe('still here');
   });
 
-  it('a fallback serves every cmd without a handler', async () => {
-    await serve([echo], { fallback: ({ header }) => ({ ret: 7, body: Buffer.from(`cmd ${header.cmd}`) }) });
+  it('a relay serves every cmd without a handler, answering through its callback', async () => {
+    await serve([echo], {
+      relay: ({ header }, reply) => setImmediate(() => reply(null, { ret: 7, body: Buffer.from(`cmd ${header.cmd}`) })),
+    });
     const conn = await open();
     conn.send(0x10b5, 1);
     conn.send(ECHO, 2, Buffer.from('x'));

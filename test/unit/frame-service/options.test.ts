@@ -40,11 +40,6 @@ describe('FrameServer options', () => {
       'handler cmd 65536 is not a uint16',
     );
   });
-
-  it('a fallback and a relay together are refused: both would serve the cmds without a handler', () => {
-    const both = { handlers, port: 0, fallback: () => ({}), relay: () => undefined };
-    expect(() => new FrameServer(both)).toThrow('fallback and relay both serve the cmds without a handler');
-  });
 });
 
 describe('FrameClient options', () => {
