@@ -23,11 +23,10 @@ export class AdminProxy {
       retryIntervalMs: resolved.retryIntervalMs,
       logger,
     });
-    const relay = new Relay(this.routes, logger);
     this.server = new FrameServer({
       ...resolved.server,
       handlers: new Map(),
-      relay: (request, reply) => relay.serve(request, reply),
+      forwarder: new Relay(this.routes, logger),
       allowAddress: allowList.everyone ? undefined : (address) => allowList.allows(address),
       logger,
     });

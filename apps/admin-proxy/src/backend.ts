@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { parseHostPort } from '@pic-storage/service-process';
-import { FrameClient, FrameClientError, type ResponseCallback, type ServiceLogger } from '@pic-storage/frame-service';
+import { FrameClient, FrameClientError, type ForwardTarget, type ServiceLogger } from '@pic-storage/frame-service';
 
 export interface BackendAddress {
   readonly host: string;
@@ -80,23 +80,24 @@ export class Backend {
   }
 
   /**
-   * Sends one request on the least busy connection; `callback` as FrameClient#send's. An error
-   * with `sent` false means the backend never got it and another may be tried. The caller reports
-   * how it ended, `answered()` or `failed(err)`, which is what keeps the backend's health.
+   * Forwards one request frame on the least busy connection, as FrameClient#forward: a refusal is
+   * returned at once, else the response or failure goes to `target`. A FrameClientError with
+   * `sent` false means the backend never got the request and another may be tried. The caller
+   * reports how it ended, `answered()` or `failed(err)`, which is what keeps the backend's health.
    */
-  send(cmd: number, body: Buffer, options: { id: number; timeoutMs: number }, callback: ResponseCallback): void {
+  forward(buf: Buffer, at: number, length: number, timeoutMs: number, target: ForwardTarget): Error | undefined {
     if (this.state === 'down') this.state = 'probing';
     let client = this.clients[0] as FrameClient;
     for (const other of this.clients) if (other.inFlight < client.inFlight) client = other;
-    client.send(cmd, body, options, callback);
+    return client.forward(buf, at, length, timeoutMs, target);
   }
 
-  /** A request of `send()` got its response. */
+  /** A request of `forward()` got its response. */
   answered(): void {
     if (this.state === 'probing') this.reached();
   }
 
-  /** A request of `send()` failed with `err`. */
+  /** A request of `forward()` failed with `err` (or was refused). */
   failed(err: unknown): void {
     const failure = err instanceof FrameClientError ? err : undefined;
     // A timeout before the send: no connection came within the request's time (a host dropping SYNs).

@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { ResultCode, ResultError } from '@pic-storage/frame-protocol';
 import {
   FrameClientError,
-  type FrameRequest,
-  type ReplyCallback,
+  type ForwardTarget,
+  type FrameForwarder,
+  type FrameOrigin,
   type ServiceLogger,
 } from '@pic-storage/frame-service';
 import type { Backend } from './backend.js';
@@ -16,59 +17,56 @@ interface Outage {
 }
 
 /**
- * The proxy's FrameServer relay: every request goes to a backend of its cmd and the backend's
- * reply comes back as it is (ret and body; the FrameServer puts the client's own cmd, id and seq
- * on it). A backend that could not be sent the request (connect failed, too busy) is skipped for
- * the next one; a request that was sent is never sent again, since it may have run (a crop stores
- * a file): its failure or timeout is BACKEND_UNAVAILABLE.
+ * The proxy's FrameServer forwarder: every request frame goes to a backend of its cmd and the
+ * backend's response frame comes back as it is (cmd, ret and body; the client's own id and seq
+ * put back on it). The bytes are copied from the client's chunk into the backend connection's
+ * write batch and back, with no object per request but its RelayedRequest.
+ *
+ * A backend that could not be sent the request (connect failed, too busy) is skipped for the next
+ * one; a request that was sent is never sent again, since it may have run (a crop stores a file):
+ * its failure or timeout is BACKEND_UNAVAILABLE.
  */
-export class Relay {
+export class Relay implements FrameForwarder {
   private readonly outages = new Map<number, Outage>();
 
   constructor(
     private readonly routes: RouteTable,
-    private readonly logger: ServiceLogger,
+    readonly logger: ServiceLogger,
   ) {}
 
-  /** The proxy's FrameRelayHandler: answers through `reply`, once. */
-  serve(request: FrameRequest, reply: ReplyCallback): void {
-    const { cmd } = request.header;
+  forward(origin: FrameOrigin, buf: Buffer, at: number, length: number): void {
+    const cmd = buf.readUInt16LE(at + 4);
+    const id = buf.readUInt32LE(at + 6);
+    const seq = buf.readUInt32LE(at + 10);
     const route = this.routes.get(cmd);
-    if (route === undefined) return reply(new ResultError(ResultCode.UNKNOWN_CMD, `no route for cmd ${cmd}`));
-    this.attempt(route, request, undefined, reply);
+    if (route === undefined) {
+      origin.refuse(cmd, id, seq, new ResultError(ResultCode.UNKNOWN_CMD, `no route for cmd ${cmd}`));
+      return;
+    }
+    this.attempt(new RelayedRequest(this, origin, route, id, seq), buf, at, length);
   }
 
-  /** Sends the request to the best backend not in `tried` (created on the first failover only). */
-  private attempt(
-    route: RouteEntry,
-    request: FrameRequest,
-    tried: Set<Backend> | undefined,
-    reply: ReplyCallback,
-  ): void {
-    const { cmd, id } = request.header;
-    // A client gone before its request left: no backend should do the work.
-    if (request.signal.aborted) return reply(new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left'));
-    const backend = route.pool.pick(tried);
-    if (backend === undefined) return reply(this.refuse(route, tried));
-    backend.send(cmd, request.body, { id, timeoutMs: route.timeoutMs }, (err, response) => {
-      if (err === null) {
-        backend.answered();
-        if (this.outages.size > 0) this.served(route);
-        return reply(null, response); // its ret and body are the reply
+  /** Sends the request frame at buf[at, at + length) to the best backend it has not been refused by. */
+  attempt(request: RelayedRequest, buf: Buffer, at: number, length: number): void {
+    const { origin, route } = request;
+    for (;;) {
+      // A client gone before its request left: no backend should do the work.
+      if (origin.closed) return request.refuse(new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left'));
+      const backend = route.pool.pick(request.tried);
+      if (backend === undefined) return request.refuse(this.refusal(route, request.tried));
+      const refused = backend.forward(buf, at, length, route.timeoutMs, request);
+      if (refused === undefined) {
+        request.backend = backend;
+        return;
       }
-      backend.failed(err);
-      if (!(err instanceof FrameClientError)) return reply(err);
-      if (!err.sent) return this.attempt(route, request, (tried ?? new Set<Backend>()).add(backend), reply);
-      this.logger.warn(
-        { cmd, seq: request.header.seq, remote: request.remoteAddress, backend: backend.address, err: err.message },
-        err.reason === 'timeout' ? 'backend timed out' : 'backend failed after the request was sent',
-      );
-      reply(new ResultError(ResultCode.BACKEND_UNAVAILABLE, err.message, { cause: err }));
-    });
+      backend.failed(refused);
+      if (!(refused instanceof FrameClientError)) return request.refuse(refused);
+      (request.tried ??= new Set<Backend>()).add(backend);
+    }
   }
 
   /** No backend left to try. Logs the first refusal of an outage only; served() logs its end. */
-  private refuse(route: RouteEntry, tried: ReadonlySet<Backend> | undefined): ResultError {
+  private refusal(route: RouteEntry, tried: ReadonlySet<Backend> | undefined): ResultError {
     const outage = this.outages.get(route.cmd);
     if (outage !== undefined) {
       outage.refused++;
@@ -82,7 +80,9 @@ export class Relay {
     return new ResultError(ResultCode.BACKEND_UNAVAILABLE, `no backend reachable for cmd ${route.cmd}`);
   }
 
-  private served(route: RouteEntry): void {
+  /** A request of `route` was answered: ends its outage, if one was logged. */
+  served(route: RouteEntry): void {
+    if (this.outages.size === 0) return;
     const outage = this.outages.get(route.cmd);
     if (outage === undefined) return;
     this.outages.delete(route.cmd);
@@ -90,5 +90,52 @@ export class Relay {
       { cmd: route.cmd, refused: outage.refused, outageMs: Math.round(performance.now() - outage.since) },
       'cmd served again',
     );
+  }
+}
+
+/** One client request on its way through the relay: who asked, and which backends it went to. */
+class RelayedRequest implements ForwardTarget {
+  /** The backend the request was last handed to. */
+  backend: Backend | undefined;
+  /** Backends that refused it before sending (created on the first failover only). */
+  tried: Set<Backend> | undefined;
+
+  constructor(
+    private readonly relay: Relay,
+    readonly origin: FrameOrigin,
+    readonly route: RouteEntry,
+    private readonly id: number,
+    private readonly seq: number,
+  ) {}
+
+  forwarded(buf: Buffer, at: number, length: number): void {
+    (this.backend as Backend).answered();
+    this.relay.served(this.route);
+    this.origin.answer(this.seq, this.id, buf, at, length); // its cmd, ret and body are the reply
+  }
+
+  failed(err: Error, unsent?: Buffer): void {
+    const backend = this.backend as Backend;
+    backend.failed(err);
+    if (!(err instanceof FrameClientError)) return this.refuse(err);
+    if (!err.sent && unsent !== undefined) {
+      (this.tried ??= new Set<Backend>()).add(backend);
+      return this.relay.attempt(this, unsent, 0, unsent.length);
+    }
+    this.relay.logger.warn(
+      {
+        cmd: this.route.cmd,
+        seq: this.seq,
+        remote: this.origin.remoteAddress,
+        backend: backend.address,
+        err: err.message,
+      },
+      err.reason === 'timeout' ? 'backend timed out' : 'backend failed after the request was sent',
+    );
+    this.refuse(new ResultError(ResultCode.BACKEND_UNAVAILABLE, err.message, { cause: err }));
+  }
+
+  refuse(err: Error): void {
+    this.origin.refuse(this.route.cmd, this.id, this.seq, err);
   }
 }

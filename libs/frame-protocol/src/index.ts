@@ -1,6 +1,7 @@
 /** The framed protocol of the pic-storage TCP services (docs/frame-protocol.md). */
 export * from './header.js';
 export * from './frame.js';
+export * from './frame-scanner.js';
 export * from './cmd.js';
 export * from './result-codes.js';
 export * from './result-error.js';

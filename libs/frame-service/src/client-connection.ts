@@ -1,16 +1,17 @@
 import { connect, type Socket } from 'node:net';
-import { FrameReader } from '@pic-storage/framing';
-import { FRAME_FORMAT, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
+import { FrameScanner } from '@pic-storage/frame-protocol';
 import { FrameClientError } from './client-error.js';
+import { FrameBatch } from './frame-batch.js';
 
 /**
- * One connection of a FrameClient: its socket, the reader of its response frames, and the seqs
+ * One connection of a FrameClient: its socket, the requests written in this turn, the scanner of its response frames, and the seqs
  * of the requests that timed out on it. A response to one of those is late and dropped; a
  * response with any other seq no request awaits is a protocol error (the server is out of step).
  * Seqs belong to a connection: a new one starts with none late.
  */
 export class ClientConnection {
-  readonly reader: FrameReader<FrameHeader>;
+  readonly scanner: FrameScanner;
+  readonly batch: FrameBatch;
   private readonly late = new Set<number>();
   /** Set once the connection is given up; it is never used again. */
   failed = false;
@@ -21,7 +22,8 @@ export class ClientConnection {
     /** Late seqs kept at most; past it the oldest is forgotten (a response to it would be a protocol error). */
     private readonly maxLate: number,
   ) {
-    this.reader = new FrameReader(FRAME_FORMAT, { maxBody: maxBodyFor(maxFrameLength) });
+    this.scanner = new FrameScanner(maxFrameLength);
+    this.batch = new FrameBatch(socket);
   }
 
   addLate(seq: number): void {

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { HEADER_SIZE, encodeFrame, type FrameHeader } from '@pic-storage/frame-protocol';
-import { writeInTurnBatch } from '@pic-storage/framing';
+import { HEADER_SIZE, decodeHeader, encodeFrame } from '@pic-storage/frame-protocol';
 import { ClientConnection, connectSocket } from './client-connection.js';
 import { FrameClientError } from './client-error.js';
 import {
@@ -9,9 +8,15 @@ import {
   type FrameClientOptions,
   type ResolvedFrameClientOptions,
 } from './client-options.js';
-import { PendingRequests, type FrameResponse, type PendingRequest, type ResponseCallback } from './pending-requests.js';
+import {
+  PendingRequests,
+  type ForwardTarget,
+  type FrameResponse,
+  type PendingRequest,
+  type ResponseCallback,
+} from './pending-requests.js';
 
-export type { FrameResponse, ResponseCallback } from './pending-requests.js';
+export type { ForwardTarget, FrameResponse, ResponseCallback } from './pending-requests.js';
 
 export interface RequestOptions {
   /** The header's user id, echoed; default 0. */
@@ -115,6 +120,44 @@ export class FrameClient {
     );
   }
 
+  /**
+   * Sends the request frame at buf[at, at + length) as it is but for its seq (a relay's: the
+   * client's cmd, id and body go on untouched), and hands its response frame to `target` as bytes.
+   * Copies what it needs before it returns. A request refused at once (busy, closed, over
+   * maxFrameLength) is not called back: the refusal is returned, and the caller still has the
+   * bytes to try elsewhere.
+   */
+  forward(buf: Buffer, at: number, length: number, timeoutMs: number, target: ForwardTarget): Error | undefined {
+    if (this.closed) return this.closedError(false);
+    if (this.pending.size >= this.options.maxInFlight) {
+      const message = `${this.pending.size} requests in flight to ${this.address} (maxInFlight)`;
+      return new FrameClientError('busy', message, false);
+    }
+    if (length > this.options.maxFrameLength) {
+      return new RangeError(`a request of ${length} bytes exceeds maxFrameLength`);
+    }
+    const seq = this.pending.takeSeq(this.current);
+    const cmd = buf.readUInt16LE(at + 4);
+    const deadline = performance.now() + timeoutMs;
+    const request: PendingRequest = { seq, cmd, conn: undefined, settle: target, deadline, timeoutMs };
+    this.pending.add(request);
+    const conn = this.current;
+    if (conn !== undefined && conn.socket.writable) {
+      request.conn = conn;
+      conn.batch.copy(buf, at, length, seq);
+      return undefined;
+    }
+    const frame = Buffer.allocUnsafe(length);
+    buf.copy(frame, 0, at, at + length);
+    frame.writeUInt32LE(seq, 10);
+    request.unsent = frame;
+    this.connection().then(
+      (connected) => this.write(request, connected, frame),
+      (err: FrameClientError) => this.pending.reject(request, err),
+    );
+    return undefined;
+  }
+
   private write(request: PendingRequest, conn: ClientConnection, frame: Buffer): void {
     if (!this.pending.has(request)) return; // timed out, or the client closed, while connecting
     if (conn.failed || !conn.socket.writable) {
@@ -122,7 +165,8 @@ export class FrameClient {
       return;
     }
     request.conn = conn;
-    writeInTurnBatch(conn.socket, frame);
+    request.unsent = undefined;
+    conn.batch.push(frame);
   }
 
   private expire(request: PendingRequest): void {
@@ -160,11 +204,11 @@ export class FrameClient {
   private attach(conn: ClientConnection): void {
     const { socket } = conn;
     socket.setTimeout(this.options.idleTimeoutMs);
+    const { scanner } = conn;
     socket.on('data', (chunk: Buffer) => {
+      scanner.push(chunk);
       try {
-        for (const event of conn.reader.push(chunk)) {
-          if (event.type === 'frame') this.receive(conn, event.header, event.body);
-        }
+        while (scanner.next()) this.receive(conn, scanner.buf, scanner.at, scanner.length);
       } catch (err) {
         const message = `bad response from ${this.address}: ${(err as Error).message}`;
         this.fail(conn, new FrameClientError('protocol', message, true, { cause: err }));
@@ -181,8 +225,10 @@ export class FrameClient {
     });
   }
 
-  private receive(conn: ClientConnection, header: FrameHeader, body: Buffer): void {
-    const { seq, cmd } = header;
+  /** The response frame at buf[at, at + length) of `conn`; throws when no request awaits it. */
+  private receive(conn: ClientConnection, buf: Buffer, at: number, length: number): void {
+    const seq = buf.readUInt32LE(at + 10);
+    const cmd = buf.readUInt16LE(at + 4);
     const request = this.pending.get(seq);
     if (request === undefined || request.conn !== conn) {
       if (conn.takeLate(seq)) {
@@ -192,7 +238,9 @@ export class FrameClient {
       throw new Error(`a response with seq ${seq} (cmd ${cmd}) that no request awaits`);
     }
     if (cmd !== request.cmd) throw new Error(`the response to seq ${seq} has cmd ${cmd}, the request ${request.cmd}`);
-    this.pending.resolve(request, { header, ret: header.ret, body });
+    if (typeof request.settle !== 'function') return this.pending.forwarded(request, buf, at, length);
+    const header = decodeHeader(buf, at);
+    this.pending.resolve(request, { header, ret: header.ret, body: buf.subarray(at + HEADER_SIZE, at + length) });
   }
 
   /** The connection is unusable: the requests written on it fail, the next request reconnects. */

@@ -94,7 +94,7 @@ export class FrameServer {
       );
       for (const connection of this.connections) connection.destroy();
     }
-    await Promise.all([...this.connections].map((connection) => connection.closed));
+    await Promise.all([...this.connections].map((connection) => connection.whenClosed));
     await closed;
   }
 }

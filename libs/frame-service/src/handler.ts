@@ -24,12 +24,34 @@ export interface FrameReply {
  */
 export type FrameHandler = (request: FrameRequest) => Promise<FrameReply> | FrameReply;
 
-/** How a FrameRelayHandler answers: once, with an error (answered as a thrown one would be) or the reply. */
-export type ReplyCallback = (err: Error | null, reply?: FrameReply) => void;
+/**
+ * The client connection a forwarded request came on (FrameForwarder). Every request handed to
+ * `forward` is answered through it exactly once, with `answer` or `refuse`, from wherever the
+ * answer comes (another connection's data event; or during the `forward` call itself).
+ */
+export interface FrameOrigin {
+  /** The client's address as the socket reports it. */
+  readonly remoteAddress: string;
+  /** True once the client's connection has closed: its answers are dropped, so work not begun is not worth beginning. */
+  readonly closed: boolean;
+  /**
+   * Answers with the frame at buf[at, at + length) as it is (a backend's response: its cmd, ret
+   * and body) under the request's own `seq` and `id`. The bytes are copied before it returns.
+   */
+  answer(seq: number, id: number, buf: Buffer, at: number, length: number): void;
+  /**
+   * Answers with a header-only frame, as if a handler had thrown `err`: a ResultError's code
+   * (logged at info, or warn for the service's own trouble), anything else INTERNAL (logged as an error).
+   */
+  refuse(cmd: number, id: number, seq: number, err: unknown): void;
+}
 
 /**
- * Serves every cmd without a handler of its own by calling `reply` once, from wherever the answer
- * comes: a proxy's answer comes from another connection's data event, and a callback costs no
- * promise (and no turn of the microtask queue) per request, as a FrameHandler's promise does.
+ * Serves every cmd without a handler of its own as bytes, with no per-request object from the
+ * server: a proxy passes the frame on and hands the backend's response frame back, rewriting only
+ * the seq (docs/services/admin-proxy.md, "Throughput"). `forward` gets the whole request frame,
+ * header included, at buf[at, at + length); the bytes are valid only during the call.
  */
-export type FrameRelayHandler = (request: FrameRequest, reply: ReplyCallback) => void;
+export interface FrameForwarder {
+  forward(origin: FrameOrigin, buf: Buffer, at: number, length: number): void;
+}

@@ -2,9 +2,10 @@
 export { FrameServer } from './frame-server.js';
 export { FRAME_SERVER_DEFAULTS, type FrameServerOptions } from './server-options.js';
 export type { FrameServerStats } from './server-stats.js';
-export type { FrameHandler, FrameRelayHandler, FrameReply, FrameRequest, ReplyCallback } from './handler.js';
+export type { FrameForwarder, FrameHandler, FrameOrigin, FrameReply, FrameRequest } from './handler.js';
 export {
   FrameClient,
+  type ForwardTarget,
   type FrameClientStats,
   type FrameResponse,
   type RequestOptions,

@@ -15,13 +15,29 @@ export interface FrameResponse {
  */
 export type ResponseCallback = (err: Error | null, response?: FrameResponse) => void;
 
+/**
+ * Where the response to a forwarded request goes (FrameClient#forward): the response frame as
+ * bytes, with no response object and no callback per request. Neither method may throw.
+ */
+export interface ForwardTarget {
+  /** The response frame at buf[at, at + length), its seq still the client's own (valid only during the call). */
+  forwarded(buf: Buffer, at: number, length: number): void;
+  /**
+   * No response: `err` as a ResponseCallback's. A request that was never written comes back as
+   * `unsent` (the request frame) when the caller no longer has it, so another backend can be tried.
+   */
+  failed(err: Error, unsent?: Buffer): void;
+}
+
 /** A request awaiting its response. */
 export interface PendingRequest {
   readonly seq: number;
   readonly cmd: number;
   /** The connection the request was written on; undefined while it waits for one. */
   conn: ClientConnection | undefined;
-  readonly settle: ResponseCallback;
+  readonly settle: ResponseCallback | ForwardTarget;
+  /** A forwarded request's frame while it waits for a connection (its caller's bytes are gone by then). */
+  unsent?: Buffer | undefined;
   /** performance.now() at which the request times out, and the timeout it was given. */
   readonly deadline: number;
   readonly timeoutMs: number;
@@ -79,6 +95,16 @@ export class PendingRequests {
     if (this.remove(request)) settle(request, null, response);
   }
 
+  /** A forwarded request's response frame, at buf[at, at + length). */
+  forwarded(request: PendingRequest, buf: Buffer, at: number, length: number): void {
+    if (!this.remove(request)) return;
+    try {
+      (request.settle as ForwardTarget).forwarded(buf, at, length);
+    } catch (thrown) {
+      rethrow(thrown);
+    }
+  }
+
   reject(request: PendingRequest, err: FrameClientError): void {
     if (this.remove(request)) settle(request, err);
   }
@@ -126,16 +152,23 @@ export class PendingRequests {
 }
 
 /**
- * Calls the request's callback. One that throws is a bug of its caller: it is thrown again on its
+ * Calls the request's callback (a forwarded one's `failed`: a forwarded response goes to
+ * PendingRequests#forwarded). One that throws is a bug of its caller: it is thrown again on its
  * own (an uncaught exception), not into the response loop, where it would be taken for a bad
  * response and fail the connection and every request on it.
  */
 function settle(request: PendingRequest, err: Error | null, response?: FrameResponse): void {
   try {
-    request.settle(err, response);
+    const { settle } = request;
+    if (typeof settle === 'function') settle(err, response);
+    else settle.failed(err as Error, request.unsent);
   } catch (thrown) {
-    queueMicrotask(() => {
-      throw thrown;
-    });
+    rethrow(thrown);
   }
+}
+
+function rethrow(thrown: unknown): void {
+  queueMicrotask(() => {
+    throw thrown;
+  });
 }

@@ -6,7 +6,7 @@ import {
   resultName,
   type FrameHeader,
 } from '@pic-storage/frame-protocol';
-import type { FrameHandler, FrameRelayHandler, FrameReply, ReplyCallback } from './handler.js';
+import type { FrameHandler, FrameReply } from './handler.js';
 import type { ServiceLogger } from './logger.js';
 
 export interface ReplyContext {
@@ -61,34 +61,6 @@ export function replyFrame(
   );
 }
 
-/**
- * replyFrame for a FrameRelayHandler: the relay answers through its callback. A second call of the
- * callback is ignored; an answer given during the relay's own call is handed on a microtask later.
- */
-export function relayFrame(
-  relay: FrameRelayHandler,
-  header: FrameHeader,
-  body: Buffer,
-  context: ReplyContext,
-  done: FrameDone,
-): void {
-  let answered = false;
-  let inCall = true;
-  const reply: ReplyCallback = (err, settled) => {
-    if (answered) return;
-    answered = true;
-    const frame = err !== null ? refusalFrame(header, err, context) : replyOf(header, settled as FrameReply, context);
-    if (inCall) queueMicrotask(() => done(frame));
-    else done(frame);
-  };
-  try {
-    relay({ header, body, remoteAddress: context.remoteAddress, signal: context.signal }, reply);
-  } catch (err) {
-    reply(err instanceof Error ? err : new Error(String(err)));
-  }
-  inCall = false;
-}
-
 function replyOf(header: FrameHeader, reply: FrameReply, context: ReplyContext): Buffer {
   const { cmd, id, seq } = header;
   try {
@@ -99,7 +71,7 @@ function replyOf(header: FrameHeader, reply: FrameReply, context: ReplyContext):
 }
 
 /** The header-only answer to a request whose handler threw (or whose reply cannot be sent), logged. */
-function refusalFrame(header: FrameHeader, err: unknown, context: ReplyContext): Buffer {
+export function refusalFrame(header: Pick<FrameHeader, 'cmd' | 'id' | 'seq'>, err: unknown, context: ReplyContext): Buffer {
   const { cmd, id, seq } = header;
   const where = { cmd, seq, id, remote: context.remoteAddress };
   if (err instanceof ResultError) {

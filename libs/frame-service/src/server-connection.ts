@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { FrameReader, writeInTurnBatch, type FrameEvent } from '@pic-storage/framing';
-import { FRAME_FORMAT, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
-import { relayFrame, replyFrame, type ReplyContext } from './reply-frame.js';
+import { FrameScanner, decodeHeader, HEADER_SIZE } from '@pic-storage/frame-protocol';
+import { FrameBatch } from './frame-batch.js';
+import type { FrameOrigin } from './handler.js';
+import { refusalFrame, replyFrame, type ReplyContext } from './reply-frame.js';
 import type { ResolvedFrameServerOptions } from './server-options.js';
 import type { FrameServerStats } from './server-stats.js';
 
@@ -12,11 +13,6 @@ import type { FrameServerStats } from './server-stats.js';
 export const YIELD_EVERY = 16;
 /** How long a client may keep a connection open after the server ended it (stop, framing error). */
 const END_GRACE_MS = 1_000;
-
-interface ReceivedFrame {
-  readonly header: FrameHeader;
-  readonly body: Buffer;
-}
 
 /**
  * One client connection of a FrameServer. Frames come out of one FrameReader; each request is
@@ -29,14 +25,15 @@ interface ReceivedFrame {
  * further frame is started, the requests already started finish and their replies are written,
  * then the connection is ended. The idle timeout applies only when nothing is in flight.
  */
-export class ServerConnection {
-  private readonly reader: FrameReader<FrameHeader>;
+export class ServerConnection implements FrameOrigin {
+  /** The frames received; the replies of this turn, written together. */
+  private readonly scanner: FrameScanner;
+  private readonly batch: FrameBatch;
   private readonly abort = new AbortController();
-  /** Chunks received and not yet framed, and the events of the one being framed. */
-  private readonly unparsed: Buffer[] = [];
-  private events: Iterator<FrameEvent<FrameHeader>> | undefined;
-  /** A frame taken out of the reader when the streak was full: the first started after the yield. */
-  private held: ReceivedFrame | undefined;
+  /** The scanner holds a frame taken when the streak was full: the first started after the yield. */
+  private held = false;
+  /** Inside pump(): an answer given meanwhile (a forwarder's refusal) must not start frames itself. */
+  private pumping = false;
   private inFlight = 0;
   /** Requests started since the connection last waited for bytes or yielded its turn. */
   private streak = 0;
@@ -46,14 +43,15 @@ export class ServerConnection {
   /** What every request of this connection is served with: the same for all of them. */
   private readonly context: ReplyContext;
   /** Resolves once the socket has closed and the handlers' signal is aborted. */
-  readonly closed: Promise<void>;
+  readonly whenClosed: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: ResolvedFrameServerOptions,
     private readonly stats: FrameServerStats,
   ) {
-    this.reader = new FrameReader(FRAME_FORMAT, { maxBody: maxBodyFor(options.maxFrameLength) });
+    this.scanner = new FrameScanner(options.maxFrameLength);
+    this.batch = new FrameBatch(socket, this.onFlushed);
     this.context = {
       remoteAddress: socket.remoteAddress ?? '',
       signal: this.abort.signal,
@@ -65,11 +63,11 @@ export class ServerConnection {
     socket.on('timeout', () => this.onIdle());
     socket.on('data', (chunk: Buffer) => {
       if (this.state !== 'open') return; // ending: bytes after the last accepted frame are dropped
-      this.unparsed.push(chunk);
+      this.scanner.push(chunk);
       this.pump();
     });
     socket.on('error', () => {}); // 'close' follows; a reset peer is not the server's error
-    this.closed = new Promise((resolve) =>
+    this.whenClosed = new Promise((resolve) =>
       socket.on('close', () => {
         this.state = 'ended';
         this.abort.abort();
@@ -83,28 +81,35 @@ export class ServerConnection {
     return this.context.remoteAddress;
   }
 
+  /** FrameOrigin: the connection closed (or was cut off by a stop): answers to it are dropped. */
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
   /**
    * Starts the frames received, as far as the bounds allow, then reads on or not. The connection
    * yields its turn only when a frame past the streak is really there: a client whose pipeline is
    * exactly YIELD_EVERY deep must not pay a turn and a pause of its socket for every batch.
    */
   private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
     while (this.state === 'open' && !this.yielding && this.hasRoom()) {
-      const frame = this.held ?? this.nextFrame();
-      this.held = undefined;
-      if (frame === undefined) {
+      if (!this.held && !this.nextFrame()) {
         this.streak = 0; // waiting for bytes is a turn of the event loop
         break;
       }
+      this.held = false;
       if (this.streak >= YIELD_EVERY) {
-        this.held = frame;
+        this.held = true;
         this.yielding = true;
         setImmediate(this.resumeTurn);
         break;
       }
       this.streak++;
-      this.start(frame.header, frame.body);
+      this.start(this.scanner.buf, this.scanner.at, this.scanner.length);
     }
+    this.pumping = false;
     this.updateReading();
   }
 
@@ -117,27 +122,17 @@ export class ServerConnection {
   private hasRoom(): boolean {
     return (
       this.inFlight < this.options.maxInFlightPerConnection &&
-      this.socket.writableLength < this.options.maxUnreadReplyBytes
+      this.socket.writableLength + this.batch.length < this.options.maxUnreadReplyBytes
     );
   }
 
-  /** The next complete frame of the bytes received; undefined when none is complete (or on a framing error). */
-  private nextFrame(): ReceivedFrame | undefined {
-    for (;;) {
-      if (this.events === undefined) {
-        const chunk = this.unparsed.shift();
-        if (chunk === undefined) return undefined;
-        this.events = this.reader.push(chunk);
-      }
-      let next: IteratorResult<FrameEvent<FrameHeader>>;
-      try {
-        next = this.events.next();
-      } catch (err) {
-        this.onFramingError(err as Error);
-        return undefined;
-      }
-      if (next.done === true) this.events = undefined;
-      else if (next.value.type === 'frame') return next.value;
+  /** Moves the scanner to the next complete frame received; false when none is (or on a framing error). */
+  private nextFrame(): boolean {
+    try {
+      return this.scanner.next();
+    } catch (err) {
+      this.onFramingError(err as Error);
+      return false;
     }
   }
 
@@ -150,26 +145,47 @@ export class ServerConnection {
     else if (!hold && this.socket.isPaused()) this.socket.resume();
   }
 
-  private start(header: FrameHeader, body: Buffer): void {
+  /** Serves the request frame at buf[at, at + length): its handler's, or else the forwarder's. */
+  private start(buf: Buffer, at: number, length: number): void {
     this.inFlight++;
     this.stats.inFlight++;
-    const handler = this.options.handlers.get(header.cmd);
-    const { relay } = this.options;
-    if (handler === undefined && relay !== undefined) relayFrame(relay, header, body, this.context, this.finish);
-    else replyFrame(handler, header, body, this.context, this.finish);
+    const handler = this.options.handlers.get(buf.readUInt16LE(at + 4));
+    const { forwarder } = this.options;
+    if (handler === undefined && forwarder !== undefined) {
+      forwarder.forward(this, buf, at, length);
+      return;
+    }
+    const body = buf.subarray(at + HEADER_SIZE, at + length);
+    replyFrame(handler, decodeHeader(buf, at), body, this.context, this.finish);
+  }
+
+  /** FrameOrigin: a forwarded request's answer. */
+  answer(seq: number, id: number, buf: Buffer, at: number, length: number): void {
+    if (!this.socket.destroyed) this.batch.copy(buf, at, length, seq, id);
+    this.settled();
+  }
+
+  /** FrameOrigin: a forwarded request refused. */
+  refuse(cmd: number, id: number, seq: number, err: unknown): void {
+    this.finish(refusalFrame({ cmd, id, seq }, err, this.context));
   }
 
   private readonly finish = (frame: Buffer): void => {
+    if (!this.socket.destroyed) this.batch.push(frame);
+    this.settled();
+  };
+
+  /** A request's reply is queued (or dropped with its connection): the next ones may start. */
+  private settled(): void {
     this.inFlight--;
     this.stats.inFlight--;
     this.stats.served++;
-    if (!this.socket.destroyed) writeInTurnBatch(this.socket, frame, this.onFlushed);
     if (this.inFlight === 0) {
       this.socket.setTimeout(this.options.idleTimeoutMs); // idle from now, not from the last byte
       this.wakeSettled();
     }
     this.pump();
-  };
+  }
 
   /**
    * A reply reached the kernel: the unread bytes may be under their bound again. ('drain' would
@@ -182,7 +198,7 @@ export class ServerConnection {
 
   /** Bytes received that no request has been started from: a held frame, a chunk being framed, or chunks waiting. */
   private hasUnstarted(): boolean {
-    return this.held !== undefined || this.events !== undefined || this.unparsed.length > 0;
+    return this.held || this.scanner.pending;
   }
 
   private onIdle(): void {
@@ -212,9 +228,8 @@ export class ServerConnection {
   async end(): Promise<void> {
     if (this.state === 'open') {
       this.state = 'ending';
-      this.unparsed.length = 0;
-      this.events = undefined;
-      this.held = undefined;
+      this.scanner.clear();
+      this.held = false;
       this.updateReading();
     }
     if (this.inFlight > 0 && this.state !== 'ended') await new Promise<void>((wake) => this.settledWaiters.push(wake));
@@ -223,7 +238,7 @@ export class ServerConnection {
     this.socket.resume();
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
-    await this.closed;
+    await this.whenClosed;
     clearTimeout(timer);
   }
 

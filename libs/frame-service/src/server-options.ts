@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_FRAME_LENGTH, HEADER_SIZE } from '@pic-storage/frame-protocol';
-import type { FrameHandler, FrameRelayHandler } from './handler.js';
+import type { FrameForwarder, FrameHandler } from './handler.js';
 import { LogThrottle } from './log-throttle.js';
 import { SILENT_LOGGER, type ServiceLogger } from './logger.js';
 
@@ -7,10 +7,10 @@ export interface FrameServerOptions {
   /** The handler of each cmd the service serves. */
   handlers: ReadonlyMap<number, FrameHandler>;
   /**
-   * Serves every cmd that has no handler, answering through a callback (admin_proxy's relay);
-   * without it such a cmd is UNKNOWN_CMD.
+   * Serves every cmd that has no handler, as bytes (admin_proxy's relay); without it such a cmd is
+   * UNKNOWN_CMD.
    */
-  relay?: FrameRelayHandler;
+  forwarder?: FrameForwarder;
   /** Listen address; default 127.0.0.1. */
   host?: string;
   /** 0 picks a free port. */
@@ -44,7 +44,8 @@ export const FRAME_SERVER_DEFAULTS = Object.freeze({
 });
 
 export type ResolvedFrameServerOptions = Readonly<
-  Required<Omit<FrameServerOptions, 'relay' | 'allowAddress'>> & Pick<FrameServerOptions, 'relay' | 'allowAddress'>
+  Required<Omit<FrameServerOptions, 'forwarder' | 'allowAddress'>> &
+    Pick<FrameServerOptions, 'forwarder' | 'allowAddress'>
 >;
 
 const POSITIVE_INTEGERS = [
