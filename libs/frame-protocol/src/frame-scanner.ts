@@ -37,9 +37,12 @@ export class FrameScanner {
     if (chunk.length > 0) this.chunks.push(chunk);
   }
 
-  /** Bytes pushed that no frame returned by next() has taken (a part of a frame included). */
-  get pending(): boolean {
-    return this.pos < this.chunk.length || this.chunks.length > 0 || this.headHave > 0 || this.joined !== undefined;
+  /**
+   * Bytes pushed that next() has not looked at: there may be a frame without another push. (Once
+   * next() returns false there are none; the part of a frame it keeps needs more bytes.)
+   */
+  get unread(): boolean {
+    return this.pos < this.chunk.length || this.chunks.length > 0;
   }
 
   /** Forgets every byte pushed and not yet framed. */
@@ -128,7 +131,10 @@ export class FrameScanner {
   private checkedLength(len: number): number {
     if (len < HEADER_SIZE) throw new FrameError('limit', `frame length ${len} is under the ${HEADER_SIZE}-byte header`);
     if (len > this.maxFrameLength) {
-      throw new FrameError('limit', `frame body of ${len - HEADER_SIZE} bytes exceeds the ${this.maxFrameLength - HEADER_SIZE}-byte limit`);
+      throw new FrameError(
+        'limit',
+        `frame body of ${len - HEADER_SIZE} bytes exceeds the ${this.maxFrameLength - HEADER_SIZE}-byte limit`,
+      );
     }
     return len;
   }

@@ -32,7 +32,7 @@ export type FrameHandler = (request: FrameRequest) => Promise<FrameReply> | Fram
 export interface FrameOrigin {
   /** The client's address as the socket reports it. */
   readonly remoteAddress: string;
-  /** True once the client's connection has closed: its answers are dropped, so work not begun is not worth beginning. */
+  /** True once the client's connection has closed: answers are dropped, so work not begun should not begin. */
   readonly closed: boolean;
   /**
    * Answers with the frame at buf[at, at + length) as it is (a backend's response: its cmd, ret

@@ -71,7 +71,11 @@ function replyOf(header: FrameHeader, reply: FrameReply, context: ReplyContext):
 }
 
 /** The header-only answer to a request whose handler threw (or whose reply cannot be sent), logged. */
-export function refusalFrame(header: Pick<FrameHeader, 'cmd' | 'id' | 'seq'>, err: unknown, context: ReplyContext): Buffer {
+export function refusalFrame(
+  header: Pick<FrameHeader, 'cmd' | 'id' | 'seq'>,
+  err: unknown,
+  context: ReplyContext,
+): Buffer {
   const { cmd, id, seq } = header;
   const where = { cmd, seq, id, remote: context.remoteAddress };
   if (err instanceof ResultError) {

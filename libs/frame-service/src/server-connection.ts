@@ -94,6 +94,15 @@ export class ServerConnection implements FrameOrigin {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
+    try {
+      this.startReceived();
+    } finally {
+      this.pumping = false;
+    }
+    this.updateReading();
+  }
+
+  private startReceived(): void {
     while (this.state === 'open' && !this.yielding && this.hasRoom()) {
       if (!this.held && !this.nextFrame()) {
         this.streak = 0; // waiting for bytes is a turn of the event loop
@@ -109,8 +118,6 @@ export class ServerConnection implements FrameOrigin {
       this.streak++;
       this.start(this.scanner.buf, this.scanner.at, this.scanner.length);
     }
-    this.pumping = false;
-    this.updateReading();
   }
 
   private readonly resumeTurn = (): void => {
@@ -198,7 +205,7 @@ export class ServerConnection implements FrameOrigin {
 
   /** Bytes received that no request has been started from: a held frame, a chunk being framed, or chunks waiting. */
   private hasUnstarted(): boolean {
-    return this.held || this.scanner.pending;
+    return this.held || this.scanner.unread;
   }
 
   private onIdle(): void {
@@ -236,6 +243,7 @@ export class ServerConnection implements FrameOrigin {
     if (this.state === 'ended') return;
     // Read on (dropping the bytes) so the client's FIN is seen and 'close' comes without the grace.
     this.socket.resume();
+    this.batch.flush(); // the last replies, queued for the end of this turn, go before the FIN
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
     await this.whenClosed;

@@ -2,4 +2,4 @@
 export { FrameError } from './frame-error.js';
 export { FrameReader, type FrameEvent, type FrameFormat, type FrameReaderOptions } from './frame-reader.js';
 export { FrameReceiver, type FrameReceiverOptions } from './frame-receiver.js';
-export { writeInTurnBatch, writeWithBackpressure } from './write.js';
+export { writeWithBackpressure } from './write.js';

@@ -27,22 +27,3 @@ export function writeWithBackpressure(socket: Socket, data: Buffer, timeoutMs = 
     socket.on('close', onClose);
   });
 }
-
-function uncork(socket: Socket): void {
-  socket.uncork();
-}
-
-/**
- * Writes `data` as part of this turn's batch: the first write in a turn of the event loop corks
- * the socket, and the batch goes out in one writev once the turn's I/O callbacks have all run
- * (setImmediate, the check phase). A server answering pipelined requests, or a client sending them,
- * otherwise pays one write syscall per frame; and a proxy that gets the replies of many clients
- * from a few backend connections writes each client once per turn, not once per backend chunk.
- */
-export function writeInTurnBatch(socket: Socket, data: Buffer, onFlushed?: (err?: Error | null) => void): boolean {
-  if (socket.writableCorked === 0) {
-    socket.cork();
-    setImmediate(uncork, socket);
-  }
-  return socket.write(data, onFlushed);
-}

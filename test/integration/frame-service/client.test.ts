@@ -249,3 +249,91 @@ describe('FrameClient', () => {
     expect(c.stats.connects).toBe(2);
   });
 });
+
+describe('FrameClient#forward', () => {
+  /** A ForwardTarget recording what it gets: response frames as hex, failures with what came back unsent. */
+  function target() {
+    const got: { frames: string[]; errors: { err: Error; unsent?: string }[] } = { frames: [], errors: [] };
+    return {
+      got,
+      forwarded: (buf: Buffer, at: number, length: number) =>
+        void got.frames.push(buf.toString('hex', at, at + length)),
+      failed: (err: Error, unsent?: Buffer) => void got.errors.push({ err, unsent: unsent?.toString('hex') }),
+    };
+  }
+
+  it("sends the frame as it is but for the client's seq; the response comes back as bytes", async () => {
+    const seen: FrameHeader[] = [];
+    const port = await rawServer((header) => {
+      seen.push(header);
+      return encodeFrame({ cmd: header.cmd, id: header.id, seq: header.seq, ret: 1011 }, Buffer.from('ok'));
+    });
+    const c = client(port);
+    const t = target();
+    const request = Buffer.concat([
+      Buffer.alloc(3),
+      encodeFrame({ cmd: 0x10b5, id: 77, seq: 9000 }, Buffer.from('key')),
+    ]);
+    for (let i = 0; i < 2; i++) expect(c.forward(request, 3, request.length - 3, 1000, t)).toBeUndefined();
+    await waitFor(() => t.got.frames.length === 2, 'both responses');
+    expect(seen.map(({ cmd, id, seq }) => [cmd, id, seq])).toEqual([
+      [0x10b5, 77, 1],
+      [0x10b5, 77, 2],
+    ]);
+    expect(t.got.frames).toEqual(
+      [1, 2].map((seq) => encodeFrame({ cmd: 0x10b5, id: 77, seq, ret: 1011 }, Buffer.from('ok')).toString('hex')),
+    );
+    expect(request.readUInt32LE(3 + 10)).toBe(9000); // the caller's bytes are not touched
+    expect(c.stats.inFlight).toBe(0);
+  });
+
+  it('returns a refusal at once (busy, too long, closed) and calls nothing back for it', async () => {
+    const port = await rawServer(() => undefined); // never answers
+    const c = client(port, { maxInFlight: 1, maxFrameLength: 100 });
+    const t = target();
+    const frame = encodeFrame({ cmd: 1, id: 0, seq: 1 });
+    expect(c.forward(frame, 0, frame.length, 1000, t)).toBeUndefined();
+    await waitFor(() => c.stats.connected, 'the connection');
+    const busy = c.forward(frame, 0, frame.length, 1000, t) as FrameClientError;
+    expect([busy.reason, busy.sent]).toEqual(['busy', false]);
+    const long = encodeFrame({ cmd: 1, id: 0, seq: 1 }, Buffer.alloc(83));
+    expect(client(port, { maxFrameLength: 100 }).forward(long, 0, long.length, 1000, t)).toBeInstanceOf(RangeError);
+    await c.close();
+    const closed = c.forward(frame, 0, frame.length, 1000, t) as FrameClientError;
+    expect([closed.reason, closed.sent]).toEqual(['closed', false]);
+    // The one accepted: failed by the close, sent (it was written), nothing handed back.
+    expect(
+      t.got.errors.map(({ err, unsent }) => [(err as FrameClientError).reason, (err as FrameClientError).sent, unsent]),
+    ).toEqual([['closed', true, undefined]]);
+  });
+
+  it('a request that never reached a connection comes back unsent, with its bytes, for another backend', async () => {
+    const server = await frameServer([echo]);
+    const { port } = server.address;
+    await server.stop();
+    const c = client(port);
+    const t = target();
+    const frame = encodeFrame({ cmd: ECHO, id: 5, seq: 444 }, Buffer.from('body'));
+    expect(c.forward(frame, 0, frame.length, 1000, t)).toBeUndefined();
+    await waitFor(() => t.got.errors.length === 1, 'the connect failure');
+    const [{ err, unsent }] = t.got.errors as [{ err: Error; unsent?: string }];
+    expect([(err as FrameClientError).reason, (err as FrameClientError).sent]).toEqual(['connect', false]);
+    // The request frame, its seq the client's own; a relay rewrites the seq again wherever it goes.
+    expect(unsent).toBe(encodeFrame({ cmd: ECHO, id: 5, seq: 1 }, Buffer.from('body')).toString('hex'));
+  });
+
+  it('times a forwarded request out (sent: true) and drops its late response', async () => {
+    const { handler, release } = gate();
+    const server = await frameServer([handler]);
+    const c = client(server.address.port);
+    const t = target();
+    const frame = encodeFrame({ cmd: GATED, id: 0, seq: 1 }, Buffer.from('slow'));
+    expect(c.forward(frame, 0, frame.length, 100, t)).toBeUndefined();
+    await waitFor(() => t.got.errors.length === 1, 'the timeout');
+    const err = t.got.errors[0]?.err as FrameClientError;
+    expect([err.reason, err.sent]).toEqual(['timeout', true]);
+    release(1);
+    await waitFor(() => c.stats.lateResponses === 1, 'the late response');
+    expect(t.got.frames).toEqual([]);
+  });
+});

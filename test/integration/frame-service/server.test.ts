@@ -13,7 +13,7 @@ import {
   encodeCropRequest,
   encodeFrame,
 } from '@pic-storage/frame-protocol';
-import { FrameServer, type FrameHandler, type FrameServerOptions } from '@pic-storage/frame-service';
+import { FrameServer, type FrameHandler, type FrameOrigin, type FrameServerOptions } from '@pic-storage/frame-service';
 import { YIELD_EVERY } from '../../../libs/frame-service/src/server-connection.js';
 import { RawFrameConn, deferred, waitFor } from './raw-frame-conn.js';
 
@@ -125,17 +125,66 @@ describe('FrameServer: replies', () => {
     expect(bySeq.get(4)?.body.toString()).toBe('still here');
   });
 
-  it('a relay serves every cmd without a handler, answering through its callback', async () => {
+  it("a forwarder serves every cmd without a handler: its answer goes back under the request's seq and id", async () => {
+    const forwarded: string[] = [];
     await serve([echo], {
-      relay: ({ header }, reply) => setImmediate(() => reply(null, { ret: 7, body: Buffer.from(`cmd ${header.cmd}`) })),
+      forwarder: {
+        forward(origin, buf, at, length) {
+          const cmd = buf.readUInt16LE(at + 4);
+          const [id, seq] = [buf.readUInt32LE(at + 6), buf.readUInt32LE(at + 10)];
+          forwarded.push(buf.subarray(at, at + length).toString('hex'));
+          // As a backend's response: its own seq and id, which the origin puts back.
+          const response = encodeFrame({ cmd, id: 0, seq: 99, ret: 7 }, Buffer.from(`cmd ${cmd}`));
+          setImmediate(() => origin.answer(seq, id, response, 0, response.length));
+        },
+      },
     });
     const conn = await open();
-    conn.send(0x10b5, 1);
+    conn.send(0x10b5, 1, Buffer.from('key'), 4242);
     conn.send(ECHO, 2, Buffer.from('x'));
     const frames = await conn.waitFrames(2);
     const bySeq = new Map(frames.map((f) => [f.header.seq, f]));
-    expect([bySeq.get(1)?.header.ret, bySeq.get(1)?.body.toString()]).toEqual([7, 'cmd 4277']);
+    expect(bySeq.get(1)?.header).toMatchObject({ cmd: 0x10b5, id: 4242, seq: 1, ret: 7 });
+    expect(bySeq.get(1)?.body.toString()).toBe('cmd 4277');
     expect(bySeq.get(2)?.body.toString()).toBe('x');
+    // The whole request frame, header included, as the client sent it.
+    expect(forwarded).toEqual([encodeFrame({ cmd: 0x10b5, id: 4242, seq: 1 }, Buffer.from('key')).toString('hex')]);
+  });
+
+  it("a forwarder's refusal given inside its call is the error's code, and the pipeline goes on", async () => {
+    await serve([], {
+      forwarder: {
+        forward(origin, buf, at) {
+          const [cmd, id, seq] = [buf.readUInt16LE(at + 4), buf.readUInt32LE(at + 6), buf.readUInt32LE(at + 10)];
+          const err = seq % 2 === 0 ? new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'down') : new Error('boom');
+          origin.refuse(cmd, id, seq, err);
+        },
+      },
+    });
+    const conn = await open();
+    const count = 3 * YIELD_EVERY + 1;
+    conn.write(Buffer.concat(Array.from({ length: count }, (_, i) => encodeFrame({ cmd: 0x10b5, id: 5, seq: i + 1 }))));
+    const frames = await conn.waitFrames(count);
+    const rets = new Map(frames.map((f) => [f.header.seq, f.header.ret]));
+    expect(rets.size).toBe(count);
+    for (const [seq, ret] of rets)
+      expect(ret).toBe(seq % 2 === 0 ? ResultCode.BACKEND_UNAVAILABLE : ResultCode.INTERNAL);
+    expect(frames.every((f) => f.header.id === 5 && f.header.len === 18)).toBe(true);
+  });
+
+  it('a forwarded request whose client left is closed for the forwarder; its late answer is dropped', async () => {
+    const origins: FrameOrigin[] = [];
+    const started = await serve([], { forwarder: { forward: (origin) => void origins.push(origin) } });
+    const conn = await open();
+    conn.send(0x10b5, 1);
+    await waitFor(() => origins.length === 1, 'the request forwarded');
+    const origin = origins[0] as FrameOrigin;
+    expect(origin.closed).toBe(false);
+    conn.destroy();
+    await waitFor(() => origin.closed, 'the origin closed');
+    const response = encodeFrame({ cmd: 0x10b5, id: 0, seq: 1 });
+    origin.answer(1, 0, response, 0, response.length);
+    expect(started.stats).toMatchObject({ inFlight: 0, served: 1 });
   });
 });
 

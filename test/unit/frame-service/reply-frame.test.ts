@@ -1,12 +1,12 @@
 /**
- * replyFrame and relayFrame, socket-free: what one request gets back. The reply echoes cmd, id and
+ * replyFrame, socket-free: what one request gets back. The reply echoes cmd, id and
  * seq; a thrown ResultError is its code, header-only; anything else, and a reply that cannot be
  * sent, is INTERNAL (1099), logged as an error. The frame is never handed over inside the call.
  */
 import { describe, expect, it } from 'vitest';
 import { ResultCode, ResultError, decodeHeader, encodeFrame, type FrameHeader } from '@pic-storage/frame-protocol';
-import type { FrameHandler, FrameRelayHandler, ServiceLogger } from '@pic-storage/frame-service';
-import { relayFrame, replyFrame } from '../../../libs/frame-service/src/reply-frame.js';
+import type { FrameHandler, ServiceLogger } from '@pic-storage/frame-service';
+import { replyFrame } from '../../../libs/frame-service/src/reply-frame.js';
 import { hex } from '../../helpers/golden.js';
 
 const HEADER: FrameHeader = { len: 22, cmd: 3005, id: 12345, seq: 0x01020304, ret: 0 };
@@ -100,61 +100,5 @@ describe('replyFrame', () => {
   it('a reply exactly maxFrameLength long is sent', async () => {
     const { header } = await reply(() => ({ body: Buffer.alloc(1024 - 18) }));
     expect([header.ret, header.len]).toEqual([0, 1024]);
-  });
-});
-
-describe('relayFrame', () => {
-  /** Runs `relay`: every frame handed over (a tick after the last), and whether one came inside the call. */
-  async function relayed(relay: FrameRelayHandler) {
-    const logger = recorder();
-    const frames: Buffer[] = [];
-    let inCall = true;
-    let handedInCall = false;
-    relayFrame(relay, HEADER, hex('01020304'), contextOf(logger), (frame) => {
-      if (inCall) handedInCall = true;
-      frames.push(frame);
-    });
-    inCall = false;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    return { frames, handedInCall, lines: logger.lines };
-  }
-
-  it('a reply given later through the callback is the frame, with the request echoed', async () => {
-    const { frames } = await relayed((request, reply) => {
-      setTimeout(() => reply(null, { ret: 1011, body: Buffer.concat([request.body, request.body]) }), 1);
-    });
-    expect(frames).toEqual([hex('1a000000 | bd0b | 39300000 | 04030201 | f3030000 | 01020304 01020304')]);
-  });
-
-  it('an answer given inside the relay call is handed over after it, not during it', async () => {
-    const { frames, handedInCall } = await relayed((_request, reply) => reply(null, {}));
-    expect(handedInCall).toBe(false);
-    expect(frames).toEqual([encodeFrame({ cmd: 3005, id: 12345, seq: 0x01020304 })]);
-  });
-
-  it('an error through the callback is its code; a second answer is ignored', async () => {
-    const { frames, lines } = await relayed((_request, reply) => {
-      setTimeout(() => {
-        reply(new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'backend gone'));
-        reply(null, { ret: 0 });
-      }, 1);
-    });
-    expect(frames.map((frame) => decodeHeader(frame).ret)).toEqual([ResultCode.BACKEND_UNAVAILABLE]);
-    expect(lines).toMatchObject([{ level: 'warn', object: { ret: 1010, reason: 'backend gone' } }]);
-  });
-
-  it('an answer with neither an error nor a reply is INTERNAL, as a handler returning nothing is', async () => {
-    const { frames, lines } = await relayed((_request, reply) => reply(null));
-    expect(frames.map((frame) => decodeHeader(frame).ret)).toEqual([ResultCode.INTERNAL]);
-    expect(lines).toMatchObject([{ level: 'error', message: 'request failed' }]);
-  });
-
-  it('a relay that throws is answered as a thrown handler is, once, after the call', async () => {
-    const { frames, handedInCall, lines } = await relayed(() => {
-      throw new Error('boom');
-    });
-    expect(handedInCall).toBe(false);
-    expect(frames.map((frame) => decodeHeader(frame).ret)).toEqual([ResultCode.INTERNAL]);
-    expect(lines).toMatchObject([{ level: 'error', message: 'request failed' }]);
   });
 });

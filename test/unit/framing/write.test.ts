@@ -1,10 +1,10 @@
 /**
- * writeWithBackpressure and writeInTurnBatch (libs/framing/src/write.ts) over a real loopback socket pair: `writer`
+ * writeWithBackpressure (libs/framing/src/write.ts) over a real loopback socket pair: `writer`
  * writes, `peer` (the accepted end) reads, or is paused so that the kernel buffers fill up.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FrameError, writeInTurnBatch, writeWithBackpressure } from '@pic-storage/framing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FrameError, writeWithBackpressure } from '@pic-storage/framing';
 
 /** Far more than loopback send + receive buffers hold (a few MB here), so a paused peer blocks the writer. */
 const BIG = 32 * 1024 * 1024;
@@ -157,31 +157,5 @@ describe('writeWithBackpressure', () => {
     expect((error as FrameError).reason).toBe('closed');
     expect((error as FrameError).message).toBe('socket closed before the write');
     expect(writer.bytesWritten).toBe(0);
-  });
-});
-
-describe('writeInTurnBatch', () => {
-  it('sends every write of one event-loop turn, from several callbacks, in one writev', async () => {
-    const writev = vi.spyOn(writer as unknown as { _writev: (...args: unknown[]) => void }, '_writev');
-    const received: Buffer[] = [];
-    peer.on('data', (chunk: Buffer) => received.push(chunk));
-    peer.resume();
-    // Three writes: one now, one from a microtask, one from a nextTick callback; all in this turn.
-    writeInTurnBatch(writer, Buffer.from('a'));
-    await Promise.resolve();
-    writeInTurnBatch(writer, Buffer.from('b'));
-    process.nextTick(() => writeInTurnBatch(writer, Buffer.from('c')));
-    await new Promise((resolve) => process.nextTick(resolve));
-    expect(writer.writableCorked).toBe(1); // nothing left yet
-    expect(writev).not.toHaveBeenCalled();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(writer.writableCorked).toBe(0);
-    expect(writev).toHaveBeenCalledTimes(1);
-    expect((writev.mock.calls[0]?.[0] as unknown[]).length).toBe(3);
-    await vi.waitFor(() => expect(Buffer.concat(received).toString()).toBe('abc'));
-    // The next turn is a batch of its own.
-    writeInTurnBatch(writer, Buffer.from('d'));
-    await new Promise((resolve) => setImmediate(resolve));
-    await vi.waitFor(() => expect(Buffer.concat(received).toString()).toBe('abcd'));
   });
 });
