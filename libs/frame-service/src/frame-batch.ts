@@ -1,8 +1,13 @@
 import type { Socket } from 'node:net';
 
-/** Slabs the small frames of a turn are copied into; a frame over a quarter of it is written on its own. */
-const SLAB_SIZE = 64 * 1024;
-const SMALL_FRAME = SLAB_SIZE / 4;
+/**
+ * Slabs the small frames of a turn are copied into (a turn of 256 session-check replies is ~8 KiB);
+ * a frame over an eighth of one is written on its own. A connection holds at most one slab between
+ * turns, allocated on its first frame: a bound of maxConnections x 16 KiB for a server.
+ */
+const SLAB_SIZE = 16 * 1024;
+const SMALL_FRAME = SLAB_SIZE / 8;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The frames written to one socket in this turn of the event loop, sent together once the turn's
@@ -12,7 +17,7 @@ const SMALL_FRAME = SLAB_SIZE / 4;
  * all a relay changes of the frame it passes on.
  */
 export class FrameBatch {
-  private slab = Buffer.allocUnsafe(SLAB_SIZE);
+  private slab = EMPTY;
   /** The slab's bytes not yet written: [start, end). */
   private start = 0;
   private end = 0;

@@ -15,8 +15,9 @@ export const YIELD_EVERY = 16;
 const END_GRACE_MS = 1_000;
 
 /**
- * One client connection of a FrameServer. Frames come out of one FrameReader; each request is
- * served on its own and its reply written when ready (so out of order, matched by seq). Requests
+ * One client connection of a FrameServer. Frames come out of one FrameScanner; each request is
+ * served on its own (by its cmd's handler, or the forwarder as bytes) and its reply written when
+ * ready (so out of order, matched by seq), with the other replies of that turn. Requests
  * are started while fewer than maxInFlightPerConnection run and fewer than maxUnreadReplyBytes of
  * replies wait unread; otherwise the frames already received wait and the socket is not read
  * (TCP pushes back on the client), which bounds one connection's work and memory.

@@ -101,7 +101,7 @@ describe('FrameBatch', () => {
 
   it('queues more than a slab of small frames in one turn, in order', async () => {
     const batch = new FrameBatch(writer);
-    const count = 1000; // 1000 x 1018 bytes: several 64 KiB slabs
+    const count = 1000; // 1000 x 1018 bytes: many 16 KiB slabs
     for (let seq = 1; seq <= count; seq++) batch.push(encodeFrame({ cmd: 1, id: 0, seq }, Buffer.alloc(1000, seq)));
     await turn();
     const frames = await framesReceived(count);
