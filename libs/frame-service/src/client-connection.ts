@@ -5,9 +5,9 @@ import { FrameBatch } from './frame-batch.js';
 
 /**
  * One connection of a FrameClient: its socket, the requests written in this turn, the scanner of
- * its response frames, and the seqs of the requests that timed out on it. A response to one of those is late and dropped; a
- * response with any other seq no request awaits is a protocol error (the server is out of step).
- * Seqs belong to a connection: a new one starts with none late.
+ * its response frames, and the seqs of the requests that timed out on it. A response to one of
+ * those is late and dropped; a response with any other seq no request awaits is a protocol error
+ * (the server is out of step). Seqs belong to a connection: a new one starts with none late.
  */
 export class ClientConnection {
   readonly scanner: FrameScanner;
