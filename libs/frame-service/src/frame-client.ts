@@ -82,80 +82,80 @@ export class FrameClient {
     });
   }
 
-  /**
-   * request() with a callback, called once: no promise per request, for a caller that handles
-   * many (admin_proxy's relay). A request refused at once (busy, closed, an argument that does not
-   * fit) is called back before send() returns. The callback must not throw.
-   */
-  send(cmd: number, body: Buffer, options: RequestOptions, callback: ResponseCallback): void {
-    if (this.closed) return callback(this.closedError(false));
-    if (this.pending.size >= this.options.maxInFlight) {
-      const message = `${this.pending.size} requests in flight to ${this.address} (maxInFlight)`;
-      return callback(new FrameClientError('busy', message, false));
-    }
+  /** request() with a callback, called once (before send() returns for a request refused at once). */
+  private send(cmd: number, body: Buffer, options: RequestOptions, callback: ResponseCallback): void {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const refused = this.refusal(HEADER_SIZE + body.length, timeoutMs);
+    if (refused !== undefined) return callback(refused);
     let frame: Buffer;
-    let seq: number;
     try {
-      positiveInteger('timeoutMs', timeoutMs);
-      if (HEADER_SIZE + body.length > this.options.maxFrameLength) {
-        throw new RangeError(`a request of ${HEADER_SIZE + body.length} bytes exceeds maxFrameLength`);
-      }
-      seq = this.pending.takeSeq(this.current);
-      frame = encodeFrame({ cmd, id: options.id ?? 0, seq }, body); // RangeError for a cmd or id out of range
+      frame = encodeFrame({ cmd, id: options.id ?? 0, seq: 0 }, body); // RangeError for a cmd or id out of range
     } catch (err) {
       return callback(err as Error);
     }
-    const deadline = performance.now() + timeoutMs;
-    const request: PendingRequest = { seq, cmd, conn: undefined, settle: callback, deadline, timeoutMs };
-    this.pending.add(request);
+    const request = this.add(cmd, callback, timeoutMs);
+    frame.writeUInt32LE(request.seq, 10);
     // Connected: written now (no promise turn per request on a busy connection).
-    if (this.current !== undefined) {
-      this.write(request, this.current, frame);
-      return;
-    }
-    this.connection().then(
-      (conn) => this.write(request, conn, frame),
-      (err: FrameClientError) => this.pending.reject(request, err),
-    );
+    if (this.current !== undefined) this.write(request, this.current, frame);
+    else this.writeWhenConnected(request, frame);
   }
 
   /**
    * Sends the request frame at buf[at, at + length) as it is but for its seq (a relay's: the
    * client's cmd, id and body go on untouched), and hands its response frame to `target` as bytes.
    * Copies what it needs before it returns. A request refused at once (busy, closed, over
-   * maxFrameLength) is not called back: the refusal is returned, and the caller still has the
-   * bytes to try elsewhere.
+   * maxFrameLength, a timeout that is not a positive integer) is not called back: the refusal is
+   * returned, and the caller still has the bytes to try elsewhere.
    */
   forward(buf: Buffer, at: number, length: number, timeoutMs: number, target: ForwardTarget): Error | undefined {
+    const refused = this.refusal(length, timeoutMs);
+    if (refused !== undefined) return refused;
+    const request = this.add(buf.readUInt16LE(at + 4), target, timeoutMs);
+    const conn = this.current;
+    if (conn !== undefined && conn.socket.writable) {
+      request.conn = conn;
+      conn.batch.copy(buf, at, length, request.seq);
+      return undefined;
+    }
+    const frame = Buffer.allocUnsafe(length);
+    buf.copy(frame, 0, at, at + length);
+    frame.writeUInt32LE(request.seq, 10);
+    request.unsent = frame;
+    this.writeWhenConnected(request, frame);
+    return undefined;
+  }
+
+  /** Why a request frame of `length` bytes cannot be taken now; undefined when it can. */
+  private refusal(length: number, timeoutMs: number): Error | undefined {
     if (this.closed) return this.closedError(false);
     if (this.pending.size >= this.options.maxInFlight) {
       const message = `${this.pending.size} requests in flight to ${this.address} (maxInFlight)`;
       return new FrameClientError('busy', message, false);
     }
-    if (length > this.options.maxFrameLength) {
+    if (length > this.options.maxFrameLength)
       return new RangeError(`a request of ${length} bytes exceeds maxFrameLength`);
+    try {
+      positiveInteger('timeoutMs', timeoutMs);
+    } catch (err) {
+      return err as RangeError;
     }
+    return undefined;
+  }
+
+  /** A request in the table, with a seq of its own, timing out `timeoutMs` from now. */
+  private add(cmd: number, settle: ResponseCallback | ForwardTarget, timeoutMs: number): PendingRequest {
     const seq = this.pending.takeSeq(this.current);
-    const cmd = buf.readUInt16LE(at + 4);
     const deadline = performance.now() + timeoutMs;
-    const request: PendingRequest = { seq, cmd, conn: undefined, settle: target, deadline, timeoutMs };
+    const request: PendingRequest = { seq, cmd, conn: undefined, settle, deadline, timeoutMs };
     this.pending.add(request);
-    const conn = this.current;
-    if (conn !== undefined && conn.socket.writable) {
-      request.conn = conn;
-      conn.batch.copy(buf, at, length, seq);
-      return undefined;
-    }
-    const frame = Buffer.allocUnsafe(length);
-    buf.copy(frame, 0, at, at + length);
-    frame.writeUInt32LE(seq, 10);
-    request.unsent = frame;
+    return request;
+  }
+
+  private writeWhenConnected(request: PendingRequest, frame: Buffer): void {
     this.connection().then(
-      (connected) => this.write(request, connected, frame),
+      (conn) => this.write(request, conn, frame),
       (err: FrameClientError) => this.pending.reject(request, err),
     );
-    return undefined;
   }
 
   private write(request: PendingRequest, conn: ClientConnection, frame: Buffer): void {

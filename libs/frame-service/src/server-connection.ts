@@ -160,7 +160,12 @@ export class ServerConnection implements FrameOrigin {
     const handler = this.options.handlers.get(buf.readUInt16LE(at + 4));
     const { forwarder } = this.options;
     if (handler === undefined && forwarder !== undefined) {
-      forwarder.forward(this, buf, at, length);
+      try {
+        forwarder.forward(this, buf, at, length);
+      } catch (err) {
+        // A forwarder must not throw; one that does is answered as a handler that throws is.
+        this.refuse(buf.readUInt16LE(at + 4), buf.readUInt32LE(at + 6), buf.readUInt32LE(at + 10), err);
+      }
       return;
     }
     const body = buf.subarray(at + HEADER_SIZE, at + length);
