@@ -172,6 +172,24 @@ describe('FrameServer: replies', () => {
     expect(frames.every((f) => f.header.id === 5 && f.header.len === 18)).toBe(true);
   });
 
+  it('a forwarder that throws is answered INTERNAL, as a handler that throws is, and the server goes on', async () => {
+    const started = await serve([echo], {
+      forwarder: {
+        forward() {
+          throw new Error('boom');
+        },
+      },
+    });
+    const conn = await open();
+    conn.send(0x10b5, 1, Buffer.alloc(0), 3);
+    conn.send(ECHO, 2, Buffer.from('x'));
+    const frames = await conn.waitFrames(2);
+    const bySeq = new Map(frames.map((f) => [f.header.seq, f]));
+    expect(bySeq.get(1)?.header).toMatchObject({ cmd: 0x10b5, id: 3, ret: ResultCode.INTERNAL, len: 18 });
+    expect(bySeq.get(2)?.body.toString()).toBe('x');
+    expect(started.stats.inFlight).toBe(0);
+  });
+
   it('a forwarded request whose client left is closed for the forwarder; its late answer is dropped', async () => {
     const origins: FrameOrigin[] = [];
     const started = await serve([], { forwarder: { forward: (origin) => void origins.push(origin) } });
