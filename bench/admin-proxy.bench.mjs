@@ -116,7 +116,14 @@ async function main() {
     let backend = option('--backend');
     if (backend === undefined) {
       const echo = await startChild(
-        [fileURLToPath(import.meta.url), '--serve-echo', '--echo-work-us', option('--echo-work-us') ?? '0'],
+        [
+          fileURLToPath(import.meta.url),
+          '--serve-echo',
+          '--cmd',
+          String(cmd),
+          '--echo-work-us',
+          option('--echo-work-us') ?? '0',
+        ],
         (e) => e.port !== undefined,
       );
       children.push(echo.child);
@@ -188,15 +195,15 @@ async function main() {
   }
 }
 
-// --serve-echo: the child that is the default backend. Prints its port, echoes every body with ret 0.
+// --serve-echo: the child that is the default backend. Prints its port, echoes every body of --cmd with ret 0.
 async function serveEcho() {
   const workMs = Number(option('--echo-work-us') ?? 0) / 1000;
+  const echo = (request) => {
+    for (const until = performance.now() + workMs; performance.now() < until;);
+    return { body: request.body };
+  };
   const server = new FrameServer({
-    handlers: new Map(),
-    fallback: (request) => {
-      for (const until = performance.now() + workMs; performance.now() < until;);
-      return { body: request.body };
-    },
+    handlers: new Map([[Number(option('--cmd')), echo]]),
     port: 0,
     maxInFlightPerConnection: 1024,
   });
