@@ -1,16 +1,15 @@
 /**
- * The shared FrameReader on the 18-byte format: a stream of several frames (empty, small and
- * large bodies, pipelined) gives the same frames however it is cut, at every byte offset into two
- * pieces and into one-byte pieces; a bad len after good frames is met after them, in order.
+ * The two readers of 18-byte frames: the shared FrameReader on FRAME_FORMAT (the test peers')
+ * and FrameScanner (the services', frames found in place). A stream of several frames (empty,
+ * small and large bodies, pipelined) gives the same frames however it is cut, at every byte
+ * offset into two pieces, at pairs of offsets and into one-byte pieces; a bad len after good
+ * frames is met after them, in order. Then what only the scanner promises: frames of one chunk
+ * found where they lie, a bad len refused as soon as its 4 bytes are in, a held frame kept until
+ * the next call.
  */
 import { describe, expect, it } from 'vitest';
 import { FrameError, FrameReader } from '@pic-storage/framing';
-import { FRAME_FORMAT, encodeFrame, maxBodyFor, type FrameHeader } from '@pic-storage/frame-protocol';
-
-interface Seen {
-  header: FrameHeader;
-  body: string;
-}
+import { FRAME_FORMAT, FrameScanner, encodeFrame, maxBodyFor } from '@pic-storage/frame-protocol';
 
 const FRAMES = [
   encodeFrame({ cmd: 3002, id: 1, seq: 1 }),
@@ -19,24 +18,19 @@ const FRAMES = [
   encodeFrame({ cmd: 3030, id: 0xffffffff, seq: 0xffffffff, ret: 1011 }, Buffer.alloc(300, 0x07)),
 ];
 const STREAM = Buffer.concat(FRAMES);
-const EXPECTED: Seen[] = FRAMES.map((frame) => ({
-  header: {
-    len: frame.readUInt32LE(0),
-    cmd: frame.readUInt16LE(4),
-    id: frame.readUInt32LE(6),
-    seq: frame.readUInt32LE(10),
-    ret: frame.readUInt32LE(14),
-  },
-  body: frame.subarray(18).toString('hex'),
-}));
+/** Each frame as hex, header and body: what both readers must give back. */
+const EXPECTED = FRAMES.map((frame) => frame.toString('hex'));
 
-function read(pieces: Buffer[], maxFrameLength = 1024): { frames: Seen[]; error?: FrameError } {
+type Read = (pieces: Buffer[], maxFrameLength?: number) => { frames: string[]; error?: FrameError };
+
+/** The FrameReader's frames, header re-encoded from its decoded fields. */
+const readWithReader: Read = (pieces, maxFrameLength = 1024) => {
   const reader = new FrameReader(FRAME_FORMAT, { maxBody: maxBodyFor(maxFrameLength) });
-  const frames: Seen[] = [];
+  const frames: string[] = [];
   try {
     for (const piece of pieces) {
       for (const event of reader.push(piece)) {
-        if (event.type === 'frame') frames.push({ header: event.header, body: event.body.toString('hex') });
+        if (event.type === 'frame') frames.push(encodeFrame(event.header, event.body).toString('hex'));
       }
     }
   } catch (err) {
@@ -44,9 +38,28 @@ function read(pieces: Buffer[], maxFrameLength = 1024): { frames: Seen[]; error?
   }
   expect(reader.idle).toBe(true);
   return { frames };
-}
+};
 
-describe('FrameReader with the 18-byte format', () => {
+/** The scanner's frames, as the bytes it points at; nothing unread left after each piece. */
+const readWithScanner: Read = (pieces, maxFrameLength = 1024) => {
+  const scanner = new FrameScanner(maxFrameLength);
+  const frames: string[] = [];
+  try {
+    for (const piece of pieces) {
+      scanner.push(piece);
+      while (scanner.next()) frames.push(scanner.buf.toString('hex', scanner.at, scanner.at + scanner.length));
+      expect(scanner.unread).toBe(false);
+    }
+  } catch (err) {
+    return { frames, error: err as FrameError };
+  }
+  return { frames };
+};
+
+describe.each([
+  ['FrameReader with the 18-byte format', readWithReader],
+  ['FrameScanner', readWithScanner],
+])('%s', (_name, read) => {
   it('reads the whole stream in one piece', () => {
     expect(read([STREAM]).frames).toEqual(EXPECTED);
   });
@@ -64,7 +77,7 @@ describe('FrameReader with the 18-byte format', () => {
     for (let a = 0; a <= STREAM.length; a += step) {
       for (let b = a; b <= STREAM.length; b++) {
         const { frames } = read([STREAM.subarray(0, a), STREAM.subarray(a, b), STREAM.subarray(b)]);
-        expect(frames.length, `cuts at ${a}, ${b}`).toBe(EXPECTED.length);
+        expect(frames, `cuts at ${a}, ${b}`).toEqual(EXPECTED);
       }
     }
   });
@@ -88,5 +101,45 @@ describe('FrameReader with the 18-byte format', () => {
       expect(error).toBeInstanceOf(FrameError);
       expect(error?.reason).toBe('limit');
     }
+  });
+});
+
+describe('FrameScanner, what only it promises', () => {
+  it('finds every frame of one chunk in place, with no copy', () => {
+    const scanner = new FrameScanner(1024);
+    scanner.push(STREAM);
+    const places: [Buffer, number, number][] = [];
+    while (scanner.next()) places.push([scanner.buf, scanner.at, scanner.length]);
+    expect(places.map(([buf]) => buf === STREAM)).toEqual([true, true, true, true]);
+    expect(places.map(([, at, length]) => [at, length])).toEqual([
+      [0, 18],
+      [18, 110],
+      [128, 34],
+      [162, 318],
+    ]);
+  });
+
+  it('refuses a len over the maximum as soon as its 4 bytes are in, before the rest of the header', () => {
+    const scanner = new FrameScanner(1024);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(1025);
+    scanner.push(len.subarray(0, 3));
+    expect(scanner.next()).toBe(false);
+    scanner.push(len.subarray(3));
+    expect(() => scanner.next()).toThrow(/exceeds the 1006-byte limit/);
+  });
+
+  it('a frame it holds stays until the next call; clear() forgets what was not framed', () => {
+    const scanner = new FrameScanner(1024);
+    scanner.push(Buffer.concat([STREAM, (FRAMES[1] as Buffer).subarray(0, 50)]));
+    expect(scanner.next()).toBe(true);
+    expect(scanner.unread).toBe(true);
+    expect(scanner.buf.toString('hex', scanner.at, scanner.at + scanner.length)).toBe(EXPECTED[0]);
+    scanner.clear();
+    expect(scanner.unread).toBe(false);
+    scanner.push(FRAMES[2] as Buffer); // the half frame was dropped: this one is read from its start
+    expect(scanner.next()).toBe(true);
+    expect(scanner.buf.toString('hex', scanner.at, scanner.at + scanner.length)).toBe(EXPECTED[2]);
+    expect(scanner.next()).toBe(false);
   });
 });

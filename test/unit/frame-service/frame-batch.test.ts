@@ -4,35 +4,24 @@
  * source untouched), a large one as it is; more than a slab of them still in order; the flush
  * callback once per batch; nothing written to a socket already destroyed.
  */
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FrameScanner, encodeFrame } from '@pic-storage/frame-protocol';
 import { FrameBatch } from '../../../libs/frame-service/src/frame-batch.js';
+import { socketPair, type SocketPair } from '../../helpers/socket-pair.js';
 
-let server: Server;
+let pair: SocketPair;
 let writer: Socket;
-let peer: Socket;
 let received: Buffer[];
 
 beforeEach(async () => {
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  writer = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    writer.once('connect', resolve);
-    writer.once('error', reject);
-  });
-  peer = await accepted;
+  pair = await socketPair();
+  writer = pair.writer;
   received = [];
-  peer.on('data', (chunk: Buffer) => received.push(chunk));
+  pair.peer.on('data', (chunk: Buffer) => received.push(chunk));
 });
 
-afterEach(async () => {
-  writer.destroy();
-  peer.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterEach(() => pair.close());
 
 /** The frames the peer got, as [seq, id, body length] each, once `count` are in. */
 async function framesReceived(count: number): Promise<[number, number, number][]> {

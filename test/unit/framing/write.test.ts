@@ -2,37 +2,25 @@
  * writeWithBackpressure (libs/framing/src/write.ts) over a real loopback socket pair: `writer`
  * writes, `peer` (the accepted end) reads, or is paused so that the kernel buffers fill up.
  */
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FrameError, writeWithBackpressure } from '@pic-storage/framing';
+import { socketPair, type SocketPair } from '../../helpers/socket-pair.js';
 
 /** Far more than loopback send + receive buffers hold (a few MB here), so a paused peer blocks the writer. */
 const BIG = 32 * 1024 * 1024;
 
-let server: Server;
+let pair: SocketPair;
 let writer: Socket;
 let peer: Socket;
 
 beforeEach(async () => {
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  writer = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    writer.once('connect', resolve);
-    writer.once('error', reject);
-  });
-  peer = await accepted;
+  pair = await socketPair();
+  ({ writer, peer } = pair);
   peer.pause(); // reads nothing until a test resumes it
-  writer.on('error', () => undefined);
-  peer.on('error', () => undefined);
 });
 
-afterEach(async () => {
-  writer.destroy();
-  peer.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterEach(() => pair.close());
 
 /** What the promise did so far, without waiting for it. */
 function track(promise: Promise<void>): { state: () => 'pending' | 'resolved' | 'rejected'; error: () => unknown } {
