@@ -54,11 +54,9 @@ export class Relay implements FrameForwarder {
       if (origin.closed) return request.refuse(new ResultError(ResultCode.BACKEND_UNAVAILABLE, 'the client left'));
       const backend = route.pool.pick(request.tried);
       if (backend === undefined) return request.refuse(this.refusal(route, request.tried));
+      request.backend = backend; // before the send: its answer is the backend's to account for
       const refused = backend.forward(buf, at, length, route.timeoutMs, request);
-      if (refused === undefined) {
-        request.backend = backend;
-        return;
-      }
+      if (refused === undefined) return;
       backend.failed(refused);
       if (!(refused instanceof FrameClientError)) return request.refuse(refused);
       (request.tried ??= new Set<Backend>()).add(backend);
