@@ -63,12 +63,20 @@ export const META_SUFFIX = '-m';
 export const DISK_SPACE_TTL_MS = 1000;
 
 /**
- * The SmallFileCache of downloads: files up to SMALL_FILE_CACHE_FILE_BYTES, SMALL_FILE_CACHE_BYTES
- * in all. Enough for a hot set of a few thousand thumbnails or a few hundred pictures; the page
- * cache keeps the rest, at the cost of an open, a read and a close per download.
+ * A download of at most this many bytes is read into one buffer and sent in one write; a larger
+ * one is streamed from disk after the header (a few thread-pool reads, a write each, an open and a
+ * close through the pool too: ~1 ms of CPU more for a 600 KB picture on the bench VM). 1 MiB
+ * covers most pictures, and it is what a connection may hold unread anyway (socket-flow.ts
+ * HIGH_WATER): with maxConnections (256) the downloads hold at most 256 MiB at once.
+ */
+export const WHOLE_DOWNLOAD_BYTES = 1024 * 1024;
+/**
+ * The SmallFileCache of downloads: files up to SMALL_FILE_CACHE_FILE_BYTES (any file read whole),
+ * SMALL_FILE_CACHE_BYTES in all. Enough for a hot set of a few thousand thumbnails or a few dozen
+ * pictures; the page cache keeps the rest, at the cost of an open, a read and a close per download.
  */
 export const SMALL_FILE_CACHE_BYTES = 16 * 1024 * 1024;
-export const SMALL_FILE_CACHE_FILE_BYTES = 256 * 1024;
+export const SMALL_FILE_CACHE_FILE_BYTES = WHOLE_DOWNLOAD_BYTES;
 /**
  * How long a file's entry is served after a stat showed it unchanged, before another: a file
  * changed on disk behind the store's back is seen this late at most (the store's own changes at

@@ -25,7 +25,7 @@ import { type CallPicker, type FileCalls, POOLED_CALLS } from '../../../libs/fdf
 import { InlineCalls } from '../../../libs/fdfs-embedded/src/storage/inline-calls.js';
 import { SMALL_CONTENT_BYTES, writeUnderFreshName } from '../../../libs/fdfs-embedded/src/storage/place.js';
 import { SmallFileCache } from '../../../libs/fdfs-embedded/src/small-file-cache.js';
-import { SMALL_FILE_RECHECK_MS, Store } from '../../../libs/fdfs-embedded/src/store.js';
+import { SMALL_FILE_RECHECK_MS, Store, WHOLE_DOWNLOAD_BYTES } from '../../../libs/fdfs-embedded/src/store.js';
 import { RawConn, removeDir, startEmbedded, upload } from '../../helpers/raw-client.js';
 
 const G = 'group1';
@@ -319,6 +319,20 @@ describe('Store: small writes and reads', () => {
     now = 300;
     await expect(whole()).rejects.toMatchObject({ status: Errno.ENOENT });
     expect(smallFiles.usage.entries).toBe(0);
+  });
+
+  it('reads a picture of up to WHOLE_DOWNLOAD_BYTES whole and keeps it; a larger file is left to the stream', async () => {
+    const store = new Store(dir, G); // the default SmallFileCache
+    const head = (length: number) => Buffer.from(`<${length}>`);
+    const whole = (file: string) =>
+      store.readRange(file, (size) => ({ start: 0, length: size }), WHOLE_DOWNLOAD_BYTES, head);
+    const picture = randomBytes(614_755); // the crop bench's source: over the 256 KiB of uploads
+    await writeFile(join(dir, 'picture'), picture);
+    const first = (await whole(join(dir, 'picture'))).buffer;
+    expect(first).toEqual(Buffer.concat([head(picture.length), picture]));
+    expect((await whole(join(dir, 'picture'))).buffer).toBe(first); // kept: no open, read or copy
+    await writeFile(join(dir, 'large'), Buffer.alloc(WHOLE_DOWNLOAD_BYTES + 1));
+    expect(await whole(join(dir, 'large'))).toEqual({ start: 0, length: WHOLE_DOWNLOAD_BYTES + 1, buffer: null });
   });
 
   it('forgets a file changed under its lock, even when a stat cannot tell, and a read racing the change', async () => {

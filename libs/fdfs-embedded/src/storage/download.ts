@@ -1,7 +1,7 @@
 /*
  * 14 DOWNLOAD_FILE (storage_service.c 7259-7439): offset or length < 0 EINVAL (the decoder); offset >= size
  * EINVAL, even for an empty file (7392-7403); a length past the end is clipped, however large, and
- * 0 means to the end (7405-7418). Up to SMALL_CONTENT_BYTES are read here, after the reply
+ * 0 means to the end (7405-7418). Up to WHOLE_DOWNLOAD_BYTES are read here, after the reply
  * header (Store.readRange: inline while the page cache has them; a hot whole file from the
  * store's SmallFileCache, the same buffer for every reply); more are sent from disk by the reply
  * writer after the header. No file lock: the lock could not cover the send, which happens after
@@ -17,7 +17,7 @@
 import { Cmd, decodeDownloadRequest, encodeHeader, HEADER_SIZE } from 'fastdfs-protocol';
 import type { Handler } from '../server/handler.js';
 import { invalid } from '../status.js';
-import { SMALL_CONTENT_BYTES } from './place.js';
+import { WHOLE_DOWNLOAD_BYTES } from '../store.js';
 
 /** The header of a successful reply of `length` bytes. */
 const replyHeader = (length: number): Buffer => encodeHeader(length, Cmd.RESP, 0);
@@ -34,7 +34,7 @@ export const download: Handler = async (req, node) => {
       if (offset >= size) throw invalid(`download: offset ${offset} >= file size ${size}`);
       return { start: offset, length: length === 0 || length > size - offset ? size - offset : length };
     },
-    SMALL_CONTENT_BYTES,
+    WHOLE_DOWNLOAD_BYTES,
     replyHeader,
   );
   const sent = range.buffer === null ? range.length : range.buffer.length - HEADER_SIZE;

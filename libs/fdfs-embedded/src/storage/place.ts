@@ -8,9 +8,8 @@ const NAME_ATTEMPTS = 10;
 
 /**
  * Content up to this size is taken whole into memory and written straight under its final name
- * (writeUnderFreshName); larger content is streamed into data/.tmp/ (receiveContent). The same
- * bound as a download read into one buffer; a connection holds up to 1 MiB unread already
- * (server/socket-flow.ts HIGH_WATER).
+ * (writeUnderFreshName); larger content is streamed into data/.tmp/ (receiveContent). A
+ * connection holds up to 1 MiB unread already (server/socket-flow.ts HIGH_WATER).
  */
 export const SMALL_CONTENT_BYTES = 256 * 1024;
 
