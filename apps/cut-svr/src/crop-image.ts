@@ -60,8 +60,8 @@ export function libuvPoolSize(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * libvips threads per image. At most min(cropConcurrency, pool size) images are computed at once;
- * dividing the cores among them keeps every core busy without oversubscribing them. The operation
- * cache is off: no two crops share an input, so it would only hold memory.
+ * the cores are divided among them (one thread each when there are more images than cores). The
+ * operation cache is off: no two crops share an input, so it would only hold memory.
  */
 export function configureImageThreads(cpuCount: number, cropConcurrency: number, poolSize: number): number {
   const jobs = Math.min(cropConcurrency, poolSize);

@@ -13,6 +13,7 @@ import {
   CUT_SVR_CONF_KEYS,
   CUT_SVR_DEFAULTS,
   cutSvrConfFrom,
+  defaultCropConcurrency,
   readCutSvrConf,
 } from '../../../apps/cut-svr/src/cut-svr-conf.js';
 import { tempConfDirEach } from '../../helpers/conf-dir.js';
@@ -34,11 +35,18 @@ describe('conf/cut-svr.conf', () => {
     expect(fromText(text)).toEqual(fromText(''));
   });
 
+  it('computes two pictures per core by default, at most the libuv pool (UV_THREADPOOL_SIZE, 4 unset)', () => {
+    expect([1, 2, 4, 8].map((cores) => defaultCropConcurrency(cores, 4))).toEqual([2, 4, 4, 4]);
+    expect(defaultCropConcurrency(8, 32)).toBe(16);
+    expect(defaultCropConcurrency(1, 1)).toBe(1);
+    expect(fromText('', { UV_THREADPOOL_SIZE: '64' }).cropConcurrency).toBe(2 * availableParallelism());
+  });
+
   it('the defaults are those the docs give', () => {
     const conf = fromText('');
     expect(conf.server).toMatchObject({ host: '127.0.0.1', port: 9020, maxFrameLength: 1024 * 1024 });
     expect(conf.clusters).toEqual(new Map([[0, ['127.0.0.1:22122']]]));
-    expect(conf.cropConcurrency).toBe(availableParallelism());
+    expect(conf.cropConcurrency).toBe(Math.min(2 * availableParallelism(), 4)); // UV_THREADPOOL_SIZE unset: 4
     expect(conf.maxQueuedCrops).toBe(CUT_SVR_DEFAULTS.maxQueuedCrops);
     expect(conf.maxSourceSize).toBe(10 * 1024 * 1024);
     expect(conf.image).toEqual({
