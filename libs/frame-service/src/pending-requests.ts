@@ -115,11 +115,15 @@ export class PendingRequests {
     return conn === undefined ? all : all.filter((request) => request.conn === conn);
   }
 
+  /**
+   * The timer stays set when the table empties (a client whose pipeline drains at every batch
+   * would otherwise clear and set it each time); when it fires on an empty table it is not set
+   * again. It never holds the event loop (or a CLI's exit): it is unref'd, and a request in the
+   * table always has a socket that does (connected, or connecting).
+   */
   private remove(request: PendingRequest): boolean {
     if (!this.has(request)) return false;
     this.bySeq.delete(request.seq);
-    // Nothing left to time out: the timer must not hold the event loop (or a CLI's exit).
-    if (this.bySeq.size === 0) this.disarm();
     return true;
   }
 
@@ -127,14 +131,7 @@ export class PendingRequests {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = deadline;
     const delay = Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(deadline - performance.now())));
-    this.timer = setTimeout(this.sweep, delay);
-  }
-
-  private disarm(): void {
-    if (this.timer === undefined) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.timer = setTimeout(this.sweep, delay).unref();
   }
 
   /** The timer fired: expires what is due, sets the timer for the earliest deadline left. */

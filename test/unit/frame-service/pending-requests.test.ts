@@ -123,19 +123,19 @@ describe('PendingRequests timeouts (one timer for the table)', () => {
     expect(table.size).toBe(0);
   });
 
-  it('holds no timer once the table is empty, so an idle client does not keep the process alive', () => {
+  it('its timer never keeps the process alive, and outlives an emptied table without firing early', async () => {
+    const { table, expired } = expiringTable();
     const before = timeouts();
-    const { table } = expiringTable();
-    const entries = [request(table, 1), request(table, 2, undefined, 5_000)];
-    expect(timeouts()).toBe(before + 1);
-    table.reject(entries[0] as PendingRequest, new FrameClientError('closed', 'x', true));
-    expect(timeouts()).toBe(before + 1);
-    table.resolve(entries[1] as PendingRequest, {
-      header: { len: 18, cmd: 1, id: 0, seq: 2, ret: 0 },
-      ret: 0,
-      body: Buffer.alloc(0),
-    });
-    expect(timeouts()).toBe(before);
+    const first = request(table, 1, undefined, 20);
+    expect(timeouts()).toBe(before); // unref'd: the request's socket is what holds the loop
+    table.reject(first, new FrameClientError('closed', 'x', true));
+    // The table emptied; the timer, set for 20 ms, stays, and a later request does not move it.
+    const second = request(table, 2, undefined, 300);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(expired).toEqual([]); // it fired at 20 ms, found nothing due, and set itself for 300
+    await vi.waitFor(() => expect(expired.map(({ seq }) => seq)).toEqual([2]), { timeout: 3_000 });
+    expect(expired[0]?.lateMs).toBeGreaterThanOrEqual(0);
+    expect(table.has(second)).toBe(false);
   });
 });
 
