@@ -16,7 +16,7 @@ import {
   type ResponseCallback,
 } from './pending-requests.js';
 
-export type { ForwardTarget, FrameResponse, ResponseCallback } from './pending-requests.js';
+export type { ForwardTarget, FrameResponse } from './pending-requests.js';
 
 export interface RequestOptions {
   /** The header's user id, echoed; default 0. */

@@ -9,7 +9,6 @@ export {
   type FrameClientStats,
   type FrameResponse,
   type RequestOptions,
-  type ResponseCallback,
 } from './frame-client.js';
 export { FRAME_CLIENT_DEFAULTS, type FrameClientOptions } from './client-options.js';
 export { FrameClientError, type FrameClientErrorReason } from './client-error.js';

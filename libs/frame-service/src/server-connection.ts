@@ -157,14 +157,15 @@ export class ServerConnection implements FrameOrigin {
   private start(buf: Buffer, at: number, length: number): void {
     this.inFlight++;
     this.stats.inFlight++;
-    const handler = this.options.handlers.get(buf.readUInt16LE(at + 4));
+    const cmd = buf.readUInt16LE(at + 4);
+    const handler = this.options.handlers.get(cmd);
     const { forwarder } = this.options;
     if (handler === undefined && forwarder !== undefined) {
       try {
         forwarder.forward(this, buf, at, length);
       } catch (err) {
         // A forwarder must not throw; one that does is answered as a handler that throws is.
-        this.refuse(buf.readUInt16LE(at + 4), buf.readUInt32LE(at + 6), buf.readUInt32LE(at + 10), err);
+        this.refuse(cmd, buf.readUInt32LE(at + 6), buf.readUInt32LE(at + 10), err);
       }
       return;
     }
